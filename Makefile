@@ -1,0 +1,52 @@
+# lexcrew: `make run` reviews a bundled sample on the embedded default; `make test` runs the tests.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEMENT.pdf
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-unit test-integration lint format eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+# Reinstall whenever the dependency list changes. torch first, so pip takes the CPU wheel.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --upgrade "pip>=25" >/dev/null
+	$(BIN)/pip install "torch==2.13.0"
+	$(BIN)/pip install -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lexcrew review $(SAMPLE) --out out/$(notdir $(basename $(SAMPLE))).json
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration
+
+lint: $(STAMP)
+	$(BIN)/ruff check app agents workers tests bench
+	$(BIN)/ruff format --check app agents workers tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format app agents workers tests bench
+	$(BIN)/ruff check --fix app agents workers tests bench
+
+eval: $(STAMP)
+	$(BIN)/lexcrew eval ../shared/cuad/dev --out out/eval-dev
+
+bench: $(STAMP)
+	$(BIN)/pip install -e ".[dev,bench]"
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""A crewai.BaseLLM whose every call goes through lexcrew's model gateway."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crewai import BaseLLM
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from app.gateway.protocol import ChatModel
+from app.gateway.types import CompletionRequest, Message, Role, TaskKind
+
+_ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
+
+
+def to_messages(messages: str | list[Any]) -> tuple[Message, ...]:
+    """Turn CrewAI's messages (a string or role/content dicts) into gateway messages."""
+    if isinstance(messages, str):
+        return (Message(role="user", content=messages),)
+    return tuple(
+        Message(role=_ROLES.get(str(m.get("role")), "user"), content=str(m.get("content") or ""))
+        for m in messages
+    )
+
+
+class GatewayLLM(BaseLLM):
+    """One per agent: knows its task kind so the gateway can route, meter and budget it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    task_kind: TaskKind = "extract"
+    document_id: str | None = None
+    context_window: int = 4096
+    answer_tokens: int = 256
+    _gateway: ChatModel = PrivateAttr()
+    schema_override: dict[str, Any] | None = Field(default=None, exclude=True)
+
+    def __init__(self, gateway: ChatModel, **data: Any) -> None:
+        super().__init__(model=gateway.name, provider="lexcrew", **data)
+        self._gateway = gateway
+
+    def call(
+        self,
+        messages: str | list[Any],
+        tools: list[dict[str, Any]] | None = None,
+        callbacks: list[Any] | None = None,
+        available_functions: dict[str, Any] | None = None,
+        from_task: Any | None = None,
+        from_agent: Any | None = None,
+        response_model: type[BaseModel] | None = None,
+    ) -> str:
+        """Send the agent's messages through the gateway; constrain to the answer schema."""
+        schema = response_model.model_json_schema() if response_model else self.schema_override
+        request = CompletionRequest(
+            messages=to_messages(messages),
+            task=self.task_kind,
+            max_tokens=self.answer_tokens,
+            json_schema=json.dumps(schema) if schema else None,
+            document_id=self.document_id,
+        )
+        return self._gateway.complete(request).text
+
+    def supports_function_calling(self) -> bool:
+        return False
+
+    def supports_stop_words(self) -> bool:
+        return False
+
+    def get_context_window_size(self) -> int:
+        return self.context_window

@@ -1,0 +1,54 @@
+"""The composition root: build the long-lived parts once, from Settings."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from app.config import Settings
+from app.errors import ConfigurationError
+from app.extraction.clause_model import ClauseModel
+from app.gateway.llamacpp import LlamaCppModel
+from app.gateway.model_files import ensure_gguf
+from app.ingestion.chunker import ClauseChunker
+from app.ingestion.embedder import MiniLMEmbedder
+from app.ingestion.pdf import PypdfParser
+from app.ingestion.pipeline import Ingestor
+from app.offline import apply_offline_environment
+from app.review.crew_plan import Reviewer
+from app.review.service import ReviewParts, ReviewService
+from app.storage.files import DocumentFiles
+from app.vectorstore.qdrant_local import QdrantStore
+
+REVIEWER_GROUP = "lexcrew.reviewers"
+
+
+def load_reviewer(settings: Settings, name: str = "crewai") -> Reviewer:
+    """Load the crew through its entry point (app never imports agents directly)."""
+    found = [ep for ep in entry_points(group=REVIEWER_GROUP) if ep.name == name]
+    if not found:
+        raise ConfigurationError(f"no reviewer '{name}' installed (entry point {REVIEWER_GROUP})")
+    reviewer: Reviewer = found[0].load()(settings)
+    return reviewer
+
+
+def build_ingestor(settings: Settings) -> tuple[Ingestor, QdrantStore]:
+    """Return the ingestion path and its store (close the store when done)."""
+    embedder = MiniLMEmbedder(settings.ingest.embed_batch_size, settings.ingest.embed_threads)
+    store = QdrantStore.local(settings.qdrant_dir, embedder.dim)
+    parser = PypdfParser(max_pages=settings.ingest.max_pages)
+    return Ingestor(parser, ClauseChunker(settings.ingest.chunk_max_chars), embedder, store), store
+
+
+def build_service(settings: Settings) -> tuple[ReviewService, QdrantStore]:
+    """Prepare the data dir and offline environment, then build every part of a review."""
+    settings.ensure_dirs()
+    apply_offline_environment(settings)
+    ingestor, store = build_ingestor(settings)
+    parts = ReviewParts(
+        ingestor=ingestor,
+        clause_model=ClauseModel.load(),
+        model=LlamaCppModel(ensure_gguf(settings), settings.model),
+        reviewer=load_reviewer(settings),
+        files=DocumentFiles(settings.documents_dir),
+    )
+    return ReviewService(settings, parts), store

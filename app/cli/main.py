@@ -1,0 +1,171 @@
+"""`lexcrew review`, `lexcrew eval` and `lexcrew train-clause-model`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.config import Settings
+from app.errors import BadDocumentError, LexcrewError
+from app.review.report import Report
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
+console = Console(stderr=True)
+log = logging.getLogger("lexcrew.cli")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    from app.offline import apply_offline_environment
+
+    apply_offline_environment(settings)
+    return settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def output_paths(pdfs: list[Path], out: Path | None) -> dict[Path, Path]:
+    """Map PDFs to report paths: OUT itself for one PDF and a .json OUT, else OUT/<stem>.json."""
+    if out is None:
+        return {}
+    if len(pdfs) == 1 and out.suffix == ".json":
+        return {pdfs[0]: out}
+    paths: dict[Path, Path] = {}
+    for pdf in pdfs:
+        target = out / f"{pdf.stem}.json"
+        n = 2
+        while target in paths.values():
+            target, n = out / f"{pdf.stem}-{n}.json", n + 1
+        paths[pdf] = target
+    return paths
+
+
+def _read(pdf: Path) -> bytes:
+    try:
+        return pdf.read_bytes()
+    except OSError as exc:
+        raise BadDocumentError(f"cannot read file ({exc.strerror or exc})") from exc
+
+
+def _write(report: Report, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+
+@app.command()
+def review(
+    paths: Annotated[list[Path], typer.Argument(help="Contract PDFs to review.")],
+    out: Annotated[Path | None, typer.Option(help="A .json file (one PDF) or a folder.")] = None,
+    quiet: Annotated[bool, typer.Option(help="Do not print the findings.")] = False,
+) -> None:
+    """Review contract PDFs; write one schema-v1 report per document."""
+    from app.bootstrap import build_service
+    from app.cli.view import show_report
+
+    settings = _settings()
+    targets = output_paths(paths, out)
+    failed: dict[Path, str] = {}
+    with console.status("loading models…"):
+        service, store = build_service(settings)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("reviewing", total=len(paths))
+            for pdf in paths:
+                bar.update(task, description=f"{pdf.name}")
+
+                def stage(name: str, pdf: Path = pdf) -> None:
+                    bar.update(task, description=f"{pdf.name}: {name}")
+
+                try:
+                    report = service.review(_read(pdf), pdf.name, progress=stage)
+                except LexcrewError as exc:
+                    failed[pdf] = exc.reason
+                    bar.console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]")
+                else:
+                    if pdf in targets:
+                        _write(report, targets[pdf])
+                    if not quiet:
+                        show_report(bar.console, report)
+                bar.advance(task)
+    finally:
+        store.close()
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(paths)} documents failed[/]")
+        raise typer.Exit(code=1)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    folder: Annotated[Path, typer.Argument(help="A CUAD-format folder: <name>.pdf + <name>.json.")],
+    out: Annotated[Path, typer.Option(help="Folder for reports/ and metrics.json.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Review every labelled PDF of a folder and print CUAD metrics, speed and tokens."""
+    from app.bootstrap import build_service
+    from app.cli.view import show_eval
+    from app.evaluation.runner import evaluate, labelled_pdfs
+
+    settings = _settings()
+    total = len(labelled_pdfs(folder))
+    if total == 0:
+        console.print(f"[red]no labelled PDFs (<name>.pdf + <name>.json) in {folder}[/]")
+        raise typer.Exit(code=2)
+    service, store = build_service(settings)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("evaluating", total=total)
+            run = evaluate(
+                folder,
+                service,
+                service.parts.clause_model.categories,
+                out,
+                on_done=lambda name, _report: bar.update(task, advance=1, description=name),
+            )
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n")
+    else:
+        show_eval(Console(), run)
+
+
+@app.command("train-clause-model")
+def train_clause_model_cmd(
+    train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
+    out: Annotated[Path, typer.Option(help="Folder to write clause_model.npz/.json into.")],
+) -> None:
+    """Train the clause model on CUAD train data (reproducible: fixed seed, data hash kept)."""
+    from app.extraction.training import TrainConfig, train_clause_model
+
+    model = train_clause_model(train, TrainConfig(), log=console.print)
+    model.save(out)
+    console.print(f"clause model {model.version} written to {out}")
+
+
+def main() -> None:
+    """Run the CLI."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    # CrewAI warns on every call that our LLM has no native token counter; the gateway meters.
+    logging.getLogger("crewai").setLevel(logging.ERROR)
+    app()
+
+
+if __name__ == "__main__":
+    main()

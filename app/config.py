@@ -1,0 +1,85 @@
+"""One Settings object: the only reader of the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("lexcrew", appauthor=False))
+
+
+class ModelSettings(BaseModel):
+    """The self-hosted model served in-process by llama.cpp (the embedded default)."""
+
+    gguf_path: Path | None = Field(
+        default=None, description="A GGUF file; default: Gemma 3 270M assembled from PyPI."
+    )
+    lora_path: Path | None = Field(default=None, description="Optional GGUF LoRA adapter.")
+    name: str = "gemma-3-270m-q4_k_m"
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int = 7
+    usd_per_hour: float | None = Field(
+        default=None, description="Cost of the machine serving the model; unknown when unset."
+    )
+
+
+class IngestSettings(BaseModel):
+    """Chunking and embedding of parsed text."""
+
+    chunk_max_chars: int = 1500
+    embed_batch_size: int = 64
+    embed_threads: int = 1
+    max_pages: int = 1000
+
+
+class ExtractionSettings(BaseModel):
+    """The clause model that finds candidate clauses."""
+
+    threshold_scale: float = Field(
+        default=1.0, description="Multiplies every per-category threshold of the clause model."
+    )
+    max_clauses_per_category: int = 5
+    low_confidence: float = 0.5
+
+
+class Settings(BaseSettings):
+    """Everything lexcrew reads from its environment, with defaults for the embedded mode."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEXCREW_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    model: ModelSettings = ModelSettings()
+    ingest: IngestSettings = IngestSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
+
+    @cached_property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @cached_property
+    def qdrant_dir(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @cached_property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @cached_property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def ensure_dirs(self) -> None:
+        """Create the data dir and its sub-folders."""
+        for path in (self.documents_dir, self.qdrant_dir, self.models_dir, self.cache_dir):
+            path.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,37 @@
+"""Expected failures as typed errors that carry the HTTP status a client should see."""
+
+from __future__ import annotations
+
+
+class LexcrewError(Exception):
+    """Base of every expected failure; `reason` is one line fit for a user."""
+
+    status_code = 500
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BadDocumentError(LexcrewError):
+    """The file cannot be reviewed: not a PDF, encrypted, empty, corrupt or without text."""
+
+    status_code = 422
+
+
+class UnsupportedMediaError(BadDocumentError):
+    """The file is not a PDF at all."""
+
+    status_code = 415
+
+
+class ModelUnavailableError(LexcrewError):
+    """The model tier could not be loaded or did not answer."""
+
+    status_code = 503
+
+
+class ConfigurationError(LexcrewError):
+    """A setting or a packaged resource is missing or wrong."""
+
+    status_code = 500

@@ -1,0 +1,1 @@
+"""Evaluation of clause extraction against CUAD gold annotations."""

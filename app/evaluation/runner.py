@@ -1,0 +1,128 @@
+"""`lexcrew eval`: review every PDF of a CUAD-format folder and score it against its labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.errors import LexcrewError
+from app.evaluation.metrics import EvalMetrics, Prediction, score
+from app.review.report import Report
+from app.review.service import ReviewService
+
+
+@dataclass(frozen=True)
+class LabelledPdf:
+    """A contract PDF with its gold labels (`<stem>.json` beside it)."""
+
+    pdf: Path
+    labels: dict[str, list[str]]
+
+
+def labelled_pdfs(folder: Path) -> list[LabelledPdf]:
+    """Return the folder's PDFs that have a CUAD label file, sorted by name."""
+    found = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        label_file = pdf.with_suffix(".json")
+        if label_file.is_file():
+            found.append(LabelledPdf(pdf, json.loads(label_file.read_text("utf-8"))["labels"]))
+    return found
+
+
+class LoadSampler:
+    """Samples the 1-minute load average while an evaluation runs."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.samples: list[float] = []
+        self._every = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class EvalRun:
+    """Everything `lexcrew eval` reports."""
+
+    metrics: EvalMetrics
+    reports: list[Report]
+    failures: dict[str, str]
+    load: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-ready summary: quality, speed, tokens and machine load."""
+        pages = sum(r.document.pages for r in self.reports)
+        review_s = sum(r.timing.total_s for r in self.reports)
+        return {
+            "contracts": len(self.reports) + len(self.failures),
+            "reviewed": len(self.reports),
+            "failed": self.failures,
+            "pages": pages,
+            "seconds_total": round(review_s, 1),
+            "seconds_per_page": round(review_s / pages, 3) if pages else None,
+            "ingest_seconds_per_page": round(
+                sum(r.timing.ingest_s for r in self.reports) / pages, 3
+            )
+            if pages
+            else None,
+            "llm_calls": sum(r.usage.llm_calls for r in self.reports),
+            "prompt_tokens": sum(r.usage.prompt_tokens for r in self.reports),
+            "completion_tokens": sum(r.usage.completion_tokens for r in self.reports),
+            "load_avg_1m": {
+                "mean": round(sum(self.load) / len(self.load), 2) if self.load else None,
+                "max": round(max(self.load), 2) if self.load else None,
+                "cpus": os.cpu_count(),
+            },
+            "metrics": self.metrics.to_dict(),
+        }
+
+
+def evaluate(
+    folder: Path,
+    service: ReviewService,
+    categories: tuple[str, ...],
+    out: Path,
+    on_done: Callable[[str, Report | None], None] | None = None,
+) -> EvalRun:
+    """Review each labelled PDF, write its report under `out/reports/`, and score them all."""
+    items = labelled_pdfs(folder)
+    (out / "reports").mkdir(parents=True, exist_ok=True)
+    reports: list[Report] = []
+    failures: dict[str, str] = {}
+    predictions: list[Prediction] = []
+    with LoadSampler() as sampler:
+        for item in items:
+            try:
+                report = service.review(item.pdf.read_bytes(), item.pdf.name)
+            except LexcrewError as exc:
+                failures[item.pdf.name] = exc.reason
+                if on_done:
+                    on_done(item.pdf.name, None)
+                continue
+            (out / "reports" / f"{item.pdf.stem}.json").write_text(report.model_dump_json(indent=2))
+            reports.append(report)
+            predictions += [
+                Prediction(item.pdf.stem, c.category, c.text, c.confidence) for c in report.clauses
+            ]
+            if on_done:
+                on_done(item.pdf.name, report)
+    gold = {item.pdf.stem: item.labels for item in items}
+    run = EvalRun(score(predictions, gold, categories), reports, failures, sampler.samples)
+    (out / "metrics.json").write_text(json.dumps(run.to_dict(), indent=2))
+    return run

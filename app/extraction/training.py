@@ -1,0 +1,185 @@
+"""Train the clause model on CUAD train (never on dev): units, labels, CV thresholds, fit."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from app.extraction.categories import category_names
+from app.extraction.clause_model import VECTORIZER_PARAMS, ClauseModel
+from app.extraction.features import unit_feature_text
+from app.ingestion.segment import sentence_spans
+
+OMITTED = "<omitted>"
+TRAINER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class LabelledContract:
+    """One training contract: its text and gold clause texts per category."""
+
+    title: str
+    text: str
+    labels: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class UnitDataset:
+    """Feature texts, a label matrix (units x categories) and each unit's contract index."""
+
+    texts: list[str]
+    labels: npt.NDArray[np.bool_]
+    groups: npt.NDArray[np.int32]
+
+
+def read_contracts(path: Path) -> Iterator[LabelledContract]:
+    """Yield the contracts of a CUAD-format JSON-lines file (gzip or plain)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            yield LabelledContract(row["title"], row["text"], row["labels"])
+
+
+def gold_ranges(text: str, span: str) -> list[tuple[int, int]]:
+    """Locate each piece of a gold span in the text (pieces are split at <omitted>)."""
+    ranges = []
+    for piece in (p.strip() for p in span.split(OMITTED)):
+        at = text.find(piece) if piece else -1
+        if at >= 0:
+            ranges.append((at, at + len(piece)))
+    return ranges
+
+
+def _unit_is_positive(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
+    for g_start, g_end in ranges:
+        overlap = min(end, g_end) - max(start, g_start)
+        if overlap <= 0:
+            continue
+        inside = g_start >= start and g_end <= end
+        if inside or overlap / (end - start) >= 0.5:
+            return True
+    return False
+
+
+def contract_units(
+    contract: LabelledContract, categories: tuple[str, ...]
+) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    """Split a contract into units and label each unit for every category."""
+    spans = sentence_spans(contract.text)
+    ranges = {
+        c: [r for s in contract.labels.get(c, []) for r in gold_ranges(contract.text, s)]
+        for c in categories
+    }
+    labels = np.zeros((len(spans), len(categories)), dtype=bool)
+    for j, category in enumerate(categories):
+        if ranges[category]:
+            for i, (start, end) in enumerate(spans):
+                labels[i, j] = _unit_is_positive(start, end, ranges[category])
+    texts = [unit_feature_text(contract.text[s:e], s, len(contract.text)) for s, e in spans]
+    return texts, labels
+
+
+def build_dataset(contracts: list[LabelledContract], categories: tuple[str, ...]) -> UnitDataset:
+    """Turn contracts into one unit dataset."""
+    texts: list[str] = []
+    blocks: list[npt.NDArray[np.bool_]] = []
+    groups: list[int] = []
+    for index, contract in enumerate(contracts):
+        unit_texts, labels = contract_units(contract, categories)
+        texts.extend(unit_texts)
+        blocks.append(labels)
+        groups.extend([index] * len(unit_texts))
+    return UnitDataset(texts, np.vstack(blocks), np.asarray(groups, dtype=np.int32))
+
+
+def best_threshold(probs: npt.NDArray[np.float32], truth: npt.NDArray[np.bool_]) -> float:
+    """Pick the probability cut that maximises unit-level F1 (0.5 when there is no positive)."""
+    if not truth.any():
+        return 0.5
+    order = np.argsort(-probs)
+    hits = np.cumsum(truth[order])
+    k = np.arange(1, len(order) + 1)
+    f1 = 2 * hits / (k + truth.sum())
+    best = int(np.argmax(f1))
+    return float(max(probs[order][best], 0.02))
+
+
+def _fit_columns(
+    features: object, labels: npt.NDArray[np.bool_], c_value: float, seed: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    n_features = features.shape[1]  # type: ignore[attr-defined]
+    coef = np.zeros((labels.shape[1], n_features), dtype=np.float32)
+    intercept = np.full(labels.shape[1], -10.0, dtype=np.float32)
+    for j in range(labels.shape[1]):
+        if labels[:, j].any():
+            model = LogisticRegression(C=c_value, solver="liblinear", random_state=seed)
+            model.fit(features, labels[:, j])
+            coef[j] = model.coef_[0]
+            intercept[j] = model.intercept_[0]
+    return coef, intercept
+
+
+def _predict(
+    features: object, coef: npt.NDArray[np.float32], bias: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    logits = np.asarray(features @ coef.T) + bias  # type: ignore[operator]
+    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the trained model; part of its version."""
+
+    folds: int = 3
+    c_value: float = 4.0
+    seed: int = 13
+
+
+def train_clause_model(
+    train_path: Path, config: TrainConfig, log: Callable[[str], None] = print
+) -> ClauseModel:
+    """Fit the vectoriser and per-category models; thresholds from out-of-fold predictions."""
+    started = time.perf_counter()
+    data_sha = hashlib.sha256(train_path.read_bytes()).hexdigest()
+    categories = category_names()
+    dataset = build_dataset(list(read_contracts(train_path)), categories)
+    log(f"{len(dataset.texts)} units, {int(dataset.labels.any(axis=1).sum())} positive")
+    vectorizer = TfidfVectorizer(**VECTORIZER_PARAMS)
+    features = vectorizer.fit_transform(dataset.texts)
+    oof = np.zeros(dataset.labels.shape, dtype=np.float32)
+    fold_of = dataset.groups % config.folds
+    for fold in range(config.folds):
+        train_rows, test_rows = fold_of != fold, fold_of == fold
+        coef, bias = _fit_columns(
+            features[train_rows], dataset.labels[train_rows], config.c_value, config.seed
+        )
+        oof[test_rows] = _predict(features[test_rows], coef, bias)
+        log(f"fold {fold + 1}/{config.folds} done ({time.perf_counter() - started:.0f} s)")
+    thresholds = np.array(
+        [best_threshold(oof[:, j], dataset.labels[:, j]) for j in range(len(categories))],
+        dtype=np.float32,
+    )
+    coef, bias = _fit_columns(features, dataset.labels, config.c_value, config.seed)
+    config_json = json.dumps(config.__dict__, sort_keys=True)
+    version = hashlib.sha256(f"{data_sha}{config_json}{TRAINER_VERSION}".encode()).hexdigest()
+    meta = {
+        "version": version[:12],
+        "train_data_sha256": data_sha,
+        "config": config.__dict__,
+        "trainer_version": TRAINER_VERSION,
+        "units": len(dataset.texts),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "license": "Trained on CUAD v1 by The Atticus Project (CC BY 4.0)",
+    }
+    return ClauseModel(vectorizer, coef, bias, categories, thresholds, meta)

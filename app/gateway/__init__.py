@@ -1,0 +1,1 @@
+"""The model gateway: every model call of every agent goes through here."""

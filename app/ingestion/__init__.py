@@ -1,0 +1,1 @@
+"""PDF -> text per page -> clause-aware chunks -> embeddings -> vector store."""

@@ -1,0 +1,62 @@
+"""Frozen values passed between ingestion stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+PAGE_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where one page's text sits in the document text (1-based page number)."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """A document's text as served by the API; offsets of every finding index into `text`."""
+
+    document_id: str
+    filename: str
+    text: str
+    pages: tuple[PageSpan, ...]
+
+    def page_at(self, offset: int) -> int:
+        """Return the page number that holds character `offset`."""
+        for page in self.pages:
+            if offset < page.end + len(PAGE_SEPARATOR):
+                return page.number
+        return self.pages[-1].number
+
+    def page_text(self, number: int) -> str:
+        """Return the text of page `number` (1-based)."""
+        page = self.pages[number - 1]
+        return self.text[page.start : page.end]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A clause-aware piece of one page, with its place in the document."""
+
+    document_id: str
+    index: int
+    text: str
+    page: int
+    start: int
+    end: int
+    section: str
+
+
+@dataclass(frozen=True)
+class EmbeddedChunk:
+    """A chunk with its unit-length embedding."""
+
+    chunk: Chunk
+    vector: npt.NDArray[np.float32]

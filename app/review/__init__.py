@@ -1,0 +1,1 @@
+"""Reviewing one document: candidates, validation, risk, summary, the report."""

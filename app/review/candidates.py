@@ -1,0 +1,68 @@
+"""The extractor's candidate finder: clause-model scores turned into verbatim clause spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.extraction.clause_model import ClauseModel, Unit
+from app.ingestion.segment import sentence_spans
+from app.ingestion.types import ExtractedText
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A clause found by the clause model, verbatim from the document text."""
+
+    category: str
+    text: str
+    page: int
+    start: int
+    end: int
+    confidence: float
+
+
+def document_units(doc: ExtractedText) -> tuple[list[Unit], list[int]]:
+    """Split each page into sentence-like units; return them with their page numbers."""
+    units: list[Unit] = []
+    pages: list[int] = []
+    for page in doc.pages:
+        for start, end in sentence_spans(doc.text, page.start, page.end):
+            units.append(Unit(start=start, end=end, text=doc.text[start:end]))
+            pages.append(page.number)
+    return units, pages
+
+
+def _runs(indices: list[int], pages: list[int]) -> list[list[int]]:
+    """Group consecutive unit indices on the same page into runs."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1 and pages[i] == pages[runs[-1][-1]]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def find_candidates(
+    doc: ExtractedText, model: ClauseModel, threshold_scale: float, max_per_category: int
+) -> list[Candidate]:
+    """Score every unit; adjacent units over the category threshold become one clause."""
+    units, pages = document_units(doc)
+    scores = model.score(doc.text, units).probabilities
+    found: list[Candidate] = []
+    for j, category in enumerate(model.categories):
+        column = scores[:, j] if len(units) else np.zeros(0, dtype=np.float32)
+        cut = float(model.thresholds[j]) * threshold_scale
+        positive = [int(i) for i in np.flatnonzero(column >= cut)]
+        spans = []
+        for run in _runs(positive, pages):
+            start, end = units[run[0]].start, units[run[-1]].end
+            confidence = float(column[run].max())
+            spans.append(
+                Candidate(category, doc.text[start:end], pages[run[0]], start, end, confidence)
+            )
+        spans.sort(key=lambda c: -c.confidence)
+        found.extend(spans[:max_per_category])
+    return found

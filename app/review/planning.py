@@ -1,0 +1,94 @@
+"""Turn drafts into the crew's tasks: rendered prompts with contract text in untrusted slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.prompting import render, untrusted
+from app.review.crew_plan import (
+    CrewPlan,
+    MemoAnswer,
+    NormalizationAnswer,
+    TaskSpec,
+    VerdictAnswer,
+    agent_specs,
+)
+from app.review.findings import Draft, needs_model_value
+
+MAX_ITEMS_PER_TASK = 8
+CLAUSE_SNIPPET_CHARS = 300
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Which drafts each task asks about, plus the summary lines."""
+
+    value_ids: tuple[str, ...]
+    verdict_ids: tuple[str, ...]
+    key_terms: str
+    risks: str
+
+
+def _clause_lines(drafts: list[Draft]) -> str:
+    lines = [
+        f"[{d.id}] {d.category}: {' '.join(d.text.split())[:CLAUSE_SNIPPET_CHARS]}" for d in drafts
+    ]
+    return untrusted("\n".join(lines))
+
+
+def choose_inputs(
+    drafts: list[Draft], low_confidence: float, key_terms: str, risks: str
+) -> PlanInputs:
+    """Pick the clauses the model is asked about: missing values, then low confidence."""
+    value = [d for d in drafts if needs_model_value(d)][:MAX_ITEMS_PER_TASK]
+    doubtful = sorted(
+        (d for d in drafts if d.confidence < low_confidence), key=lambda d: d.confidence
+    )
+    return PlanInputs(
+        value_ids=tuple(d.id for d in value),
+        verdict_ids=tuple(d.id for d in doubtful[:MAX_ITEMS_PER_TASK]),
+        key_terms=key_terms,
+        risks=risks,
+    )
+
+
+def build_plan(document_id: str, drafts: list[Draft], inputs: PlanInputs) -> CrewPlan:
+    """Return the crew plan; a task with nothing to ask is left out (no model call)."""
+    by_id = {d.id: d for d in drafts}
+    tasks: list[TaskSpec] = []
+    if inputs.value_ids:
+        prompt = render("extractor", clauses=_clause_lines([by_id[i] for i in inputs.value_ids]))
+        tasks.append(
+            TaskSpec(
+                "extractor",
+                "extract",
+                prompt.text,
+                'JSON {"values": [...]}',
+                NormalizationAnswer,
+                prompt.version,
+            )
+        )
+    if inputs.verdict_ids:
+        prompt = render("validator", clauses=_clause_lines([by_id[i] for i in inputs.verdict_ids]))
+        tasks.append(
+            TaskSpec(
+                "validator",
+                "validate",
+                prompt.text,
+                'JSON {"verdicts": [...]}',
+                VerdictAnswer,
+                prompt.version,
+            )
+        )
+    prompt = render("summarizer", key_terms=untrusted(inputs.key_terms), risks=inputs.risks)
+    tasks.append(
+        TaskSpec(
+            "summarizer",
+            "summarize",
+            prompt.text,
+            'JSON {"overview": "..."}',
+            MemoAnswer,
+            prompt.version,
+        )
+    )
+    return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=tuple(tasks))

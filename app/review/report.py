@@ -1,0 +1,86 @@
+"""Report schema v1: what the CLI, the API and every export return (DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION: Literal["1"] = "1"
+Severity = Literal["high", "medium", "low"]
+Status = Literal["completed", "failed", "budget_exceeded", "delayed"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DocumentInfo(_Frozen):
+    id: str
+    filename: str
+    sha256: str
+    pages: int
+
+
+class Risk(_Frozen):
+    severity: Severity
+    reason: str
+
+
+class ClauseFinding(_Frozen):
+    id: str
+    category: str
+    text: str
+    page: int
+    start: int
+    end: int
+    normalized: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    tier: str
+    escalated: bool = False
+    checks: dict[str, bool | str]
+    risk: Risk
+
+
+class Summary(_Frozen):
+    key_terms: dict[str, str]
+    memo: str
+
+
+class TierUsage(_Frozen):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class Usage(_Frozen):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    cost_usd: float | None = None
+    by_tier: dict[str, TierUsage] = Field(default_factory=dict)
+
+
+class Timing(_Frozen):
+    ingest_s: float
+    review_s: float
+    total_s: float
+
+
+class TraceInfo(_Frozen):
+    id: str
+    url: str | None = None
+
+
+class Report(_Frozen):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    document: DocumentInfo
+    status: Status
+    clauses: list[ClauseFinding]
+    missing: list[str]
+    summary: Summary
+    usage: Usage
+    timing: Timing
+    trace: TraceInfo

@@ -1,0 +1,151 @@
+"""Review one document: ingest, find candidates, run the crew, check, assemble the report."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.extraction.clause_model import ClauseModel
+from app.gateway.metering import MeteredModel, UsageMeter
+from app.gateway.protocol import ChatModel
+from app.ingestion.pipeline import Ingestor, IngestResult
+from app.review import playbook
+from app.review.candidates import find_candidates
+from app.review.crew_plan import (
+    CrewOutputs,
+    MemoAnswer,
+    NormalizationAnswer,
+    Reviewer,
+    VerdictAnswer,
+)
+from app.review.findings import Draft, apply_values, apply_verdicts, make_drafts
+from app.review.planning import PlanInputs, build_plan, choose_inputs
+from app.review.report import ClauseFinding, DocumentInfo, Report, Risk, Timing, TraceInfo
+from app.review.summary import build_summary, key_terms, memo, risk_lines
+from app.storage.files import DocumentFiles
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReviewParts:
+    """The long-lived parts a review needs, built once per process."""
+
+    ingestor: Ingestor
+    clause_model: ClauseModel
+    model: ChatModel
+    reviewer: Reviewer
+    files: DocumentFiles
+
+
+def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> list[Draft]:
+    values = outputs.answers.get("extract")
+    if isinstance(values, NormalizationAnswer):
+        drafts = apply_values(drafts, values, set(inputs.value_ids))
+    verdicts = outputs.answers.get("validate")
+    if isinstance(verdicts, VerdictAnswer):
+        drafts = apply_verdicts(drafts, verdicts, set(inputs.verdict_ids))
+    return drafts
+
+
+def _finding(draft: Draft, risk: Risk, tier: str) -> ClauseFinding:
+    return ClauseFinding(
+        id=draft.id,
+        category=draft.category,
+        text=draft.text,
+        page=draft.page,
+        start=draft.start,
+        end=draft.end,
+        normalized=draft.normalized,
+        confidence=round(min(max(draft.confidence, 0.0), 1.0), 4),
+        tier=tier,
+        escalated=False,
+        checks=draft.checks,
+        risk=risk,
+    )
+
+
+class ReviewService:
+    """The one code path from PDF bytes to a schema-v1 report."""
+
+    def __init__(self, settings: Settings, parts: ReviewParts) -> None:
+        self.settings = settings
+        self.parts = parts
+
+    def review(
+        self,
+        data: bytes,
+        filename: str,
+        workspace_id: str = "local",
+        progress: Progress | None = None,
+    ) -> Report:
+        """Review one PDF; BadDocumentError for bad input, ModelUnavailableError when it is down."""
+        say = progress or (lambda _stage: None)
+        started = time.perf_counter()
+        say("ingesting")
+        ingested = self.parts.ingestor.ingest(data, filename, workspace_id)
+        self.parts.files.save_pdf(ingested.text.document_id, data)
+        self.parts.files.save_text(ingested.text)
+        review_started = time.perf_counter()
+        say("reviewing")
+        report = self._review(ingested, say)
+        done = time.perf_counter()
+        timing = Timing(
+            ingest_s=round(review_started - started, 3),
+            review_s=round(done - review_started, 3),
+            total_s=round(done - started, 3),
+        )
+        report = report.model_copy(update={"timing": timing})
+        self.parts.files.save_report(report)
+        return report
+
+    def _review(self, ingested: IngestResult, say: Progress) -> Report:
+        doc = ingested.text
+        model = self.parts.clause_model
+        ex = self.settings.extraction
+        candidates = find_candidates(doc, model, ex.threshold_scale, ex.max_clauses_per_category)
+        drafts, _dropped = make_drafts(doc, candidates)
+        found = {d.category for d in drafts}
+        missing = [c for c in model.categories if c not in found]
+        missing_risk = playbook.missing_risks(missing)
+        risks = {d.id: playbook.risk_of(d.category) for d in drafts}
+        terms = key_terms(drafts, model.categories)
+        lines = risk_lines(drafts, risks, missing_risk)
+        inputs = choose_inputs(drafts, ex.low_confidence, _terms_line(terms), "; ".join(lines[:8]))
+        source = f"{inputs.key_terms} {inputs.risks}"
+        meter = UsageMeter()
+        gateway = MeteredModel(self.parts.model, meter, self.settings.model.usd_per_hour)
+        say("crew")
+        outputs = self.parts.reviewer.run(build_plan(doc.document_id, drafts, inputs), gateway)
+        drafts = _apply(drafts, outputs, inputs)
+        overview = outputs.answers.get("summarize")
+        flagged = [d for d in drafts if d.checks.get("flagged") is True]
+        memo_text = memo(
+            overview.overview if isinstance(overview, MemoAnswer) else None, lines, flagged, source
+        )
+        if outputs.errors:
+            memo_text += "\n\nModel answers not used: " + "; ".join(
+                f"{k}: {v}" for k, v in sorted(outputs.errors.items())
+            )
+        return Report(
+            document=DocumentInfo(
+                id=doc.document_id,
+                filename=doc.filename,
+                sha256=doc.document_id,
+                pages=len(doc.pages),
+            ),
+            status="completed",
+            clauses=[_finding(d, risks[d.id], self.parts.model.tier) for d in drafts],
+            missing=missing,
+            summary=build_summary(terms, memo_text),
+            usage=meter.summary(),
+            timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
+            trace=TraceInfo(id=uuid.uuid4().hex),
+        )
+
+
+def _terms_line(terms: dict[str, str]) -> str:
+    return "; ".join(f"{k}: {v[:80]}" for k, v in list(terms.items())[:10])

@@ -1,0 +1,1 @@
+"""What lexcrew keeps under its data dir."""

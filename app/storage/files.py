@@ -1,0 +1,50 @@
+"""Content-addressed document files under the data dir: the PDF, its text, its report."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from app.ingestion.types import ExtractedText
+from app.review.report import Report
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+class DocumentFiles:
+    """One folder per document id (its sha256); writes are atomic."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self, document_id: str) -> Path:
+        """Return the folder of a document (ids are hex digests, never user file names)."""
+        if not document_id.isalnum():
+            raise ValueError("document ids are hex digests")
+        return self.root / document_id
+
+    def save_pdf(self, document_id: str, data: bytes) -> Path:
+        """Keep the original bytes once."""
+        path = self.folder(document_id) / "original.pdf"
+        if not path.exists():
+            _atomic_write(path, data)
+        return path
+
+    def save_text(self, text: ExtractedText) -> Path:
+        """Keep the extracted text with its page offsets."""
+        path = self.folder(text.document_id) / "text.json"
+        _atomic_write(path, json.dumps(asdict(text)).encode())
+        return path
+
+    def save_report(self, report: Report) -> Path:
+        """Keep the latest report."""
+        path = self.folder(report.document.id) / "report.json"
+        _atomic_write(path, report.model_dump_json(indent=2).encode())
+        return path

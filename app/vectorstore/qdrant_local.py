@@ -1,0 +1,110 @@
+"""Qdrant adapter: in-process (local mode, on disk under the data dir) or a Qdrant server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from qdrant_client import QdrantClient, models
+
+from app.ingestion.types import EmbeddedChunk
+from app.vectorstore.protocol import ScoredChunk
+
+COLLECTION = "chunks"
+
+
+def _filter(workspace_id: str, document_id: str | None) -> models.Filter:
+    must = [models.FieldCondition(key="workspace_id", match=models.MatchValue(value=workspace_id))]
+    if document_id is not None:
+        must.append(
+            models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id))
+        )
+    return models.Filter(must=must)  # type: ignore[arg-type]
+
+
+class QdrantStore:
+    """Chunk vectors in one collection, hard-filtered by workspace on every read."""
+
+    def __init__(self, client: QdrantClient, dim: int) -> None:
+        self._client = client
+        if not client.collection_exists(COLLECTION):
+            client.create_collection(
+                COLLECTION,
+                vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+            )
+
+    @classmethod
+    def local(cls, path: Path, dim: int) -> QdrantStore:
+        """Open (or create) the in-process store at `path`."""
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(QdrantClient(path=str(path)), dim)
+
+    def close(self) -> None:
+        """Release the local store's lock."""
+        self._client.close()
+
+    def missing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Return the ids not yet stored."""
+        found = self._client.retrieve(COLLECTION, ids=list(ids), with_payload=False)
+        return set(ids) - {str(p.id) for p in found}
+
+    def upsert(self, workspace_id: str, points: Sequence[tuple[str, EmbeddedChunk]]) -> None:
+        """Insert or replace points; the same id twice leaves one point."""
+        if not points:
+            return
+        self._client.upsert(
+            COLLECTION,
+            points=[
+                models.PointStruct(
+                    id=point_id,
+                    vector=item.vector.tolist(),
+                    payload={
+                        "workspace_id": workspace_id,
+                        "document_id": item.chunk.document_id,
+                        "page": item.chunk.page,
+                        "start": item.chunk.start,
+                        "end": item.chunk.end,
+                        "section": item.chunk.section,
+                    },
+                )
+                for point_id, item in points
+            ],
+        )
+
+    def search(
+        self,
+        workspace_id: str,
+        vector: npt.NDArray[np.float32],
+        limit: int,
+        document_id: str | None = None,
+    ) -> list[ScoredChunk]:
+        """Return the nearest chunks of this workspace (and document, when given)."""
+        hits = self._client.query_points(
+            COLLECTION,
+            query=vector.tolist(),
+            query_filter=_filter(workspace_id, document_id),
+            limit=limit,
+            with_payload=True,
+        ).points
+        return [
+            ScoredChunk(
+                id=str(h.id),
+                score=float(h.score),
+                document_id=str(h.payload["document_id"]),
+                page=int(h.payload["page"]),
+                start=int(h.payload["start"]),
+                end=int(h.payload["end"]),
+                section=str(h.payload["section"]),
+            )
+            for h in hits
+            if h.payload is not None
+        ]
+
+    def count(self, workspace_id: str, document_id: str | None = None) -> int:
+        """Count the points of a workspace (and document, when given)."""
+        result = self._client.count(
+            COLLECTION, count_filter=_filter(workspace_id, document_id), exact=True
+        )
+        return int(result.count)

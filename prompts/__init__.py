@@ -1,0 +1,1 @@
+"""Prompt templates as data files; rendered only through app.prompting."""

@@ -1,0 +1,92 @@
+"""The CLI as a user runs it: a real process, real models, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.review.report import Report
+from tests.conftest import SAMPLE_PDF, SAMPLES
+
+pytestmark = pytest.mark.integration
+LEXCREW = [sys.executable, "-m", "app.cli.main"]
+
+
+def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEXCREW_DATA_DIR": str(data_dir), "COLUMNS": "120"}
+    return subprocess.run(
+        [*LEXCREW, *args], capture_output=True, text=True, env=env, timeout=900, check=False
+    )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_review_writes_a_grounded_schema_v1_report(tmp_path: Path, data_dir: Path) -> None:
+    out = tmp_path / "r.json"
+    result = _run(["review", str(SAMPLE_PDF), "--out", str(out)], data_dir)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+    report = Report.model_validate_json(out.read_text())
+    assert report.schema_version == "1" and report.status == "completed"
+    assert report.document.pages == 6 and report.document.filename == SAMPLE_PDF.name
+    assert report.clauses, "the sample has clauses to find"
+    assert report.usage.llm_calls > 0 and report.usage.prompt_tokens > 0
+    assert report.timing.total_s >= report.timing.review_s > 0
+    assert len(report.missing) + len({c.category for c in report.clauses}) == 41
+
+    text_file = data_dir / "documents" / report.document.id / "text.json"
+    served = json.loads(text_file.read_text())
+    for clause in report.clauses:
+        assert served["text"][clause.start : clause.end] == clause.text
+        page = served["pages"][clause.page - 1]
+        assert _squash(clause.text) in _squash(served["text"][page["start"] : page["end"]])
+    assert "Governing Law" in report.summary.key_terms
+    assert "Risks:" in report.summary.memo
+
+
+def test_bad_files_fail_with_a_reason_and_the_good_one_is_still_reviewed(
+    tmp_path: Path, data_dir: Path, hostile_files: dict[str, bytes]
+) -> None:
+    for name in ("not_a_pdf.pdf", "encrypted.pdf", "truncated.pdf"):
+        (tmp_path / name).write_bytes(hostile_files[name])
+    good = tmp_path / "good.pdf"
+    good.write_bytes(SAMPLE_PDF.read_bytes())
+    files = [
+        tmp_path / "not_a_pdf.pdf",
+        good,
+        tmp_path / "encrypted.pdf",
+        tmp_path / "truncated.pdf",
+    ]
+    out = tmp_path / "reports"
+
+    result = _run(["review", *map(str, files), "--out", str(out), "--quiet"], data_dir)
+
+    assert result.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ["good.json"]
+    assert "not_a_pdf.pdf: not a PDF" in result.stderr
+    assert "encrypted.pdf: encrypted PDF" in result.stderr
+    assert re.search(r"truncated\.pdf: \S", result.stderr)
+    assert "3 of 4 documents failed" in result.stderr
+
+
+def test_eval_scores_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
+    result = _run(["eval", str(SAMPLES), "--out", str(tmp_path), "--json"], data_dir)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["contracts"] == summary["reviewed"] == 3
+    assert summary["seconds_per_page"] > 0 and summary["llm_calls"] >= 3
+    metrics = summary["metrics"]
+    for key in ("clause", "presence", "aupr", "precision_at_80_recall", "per_category"):
+        assert key in metrics
+    assert 0 < metrics["presence"]["f1"] <= 1
+    assert len(metrics["per_category"]) == 41
+    assert (tmp_path / "metrics.json").is_file()
+    assert len(list((tmp_path / "reports").glob("*.json"))) == 3

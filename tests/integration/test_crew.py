@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from agents.crew import CrewReviewer
+from app.config import Settings
+from app.extraction.clause_model import ClauseModel
+from app.gateway.llamacpp import LlamaCppModel
+from app.gateway.metering import MeteredModel, UsageMeter
+from app.ingestion.pdf import PypdfParser
+from app.review.candidates import find_candidates
+from app.review.findings import make_drafts
+from app.review.planning import build_plan, choose_inputs
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_crew_runs_every_task_through_the_gateway(
+    settings: Settings, llama: LlamaCppModel, sample_bytes: bytes
+) -> None:
+    doc = PypdfParser().parse(sample_bytes, "agency.pdf")
+    drafts, _ = make_drafts(doc, find_candidates(doc, ClauseModel.load(), 1.0, 5))
+    inputs = choose_inputs(drafts, 0.5, "Governing Law: Nevada", "none")
+    plan = build_plan(doc.document_id, drafts, inputs)
+    assert len(plan.tasks) == 3
+
+    meter = UsageMeter()
+    outputs = CrewReviewer(settings).run(plan, MeteredModel(llama, meter))
+
+    calls = meter.records
+    assert [r.task for r in calls] == ["extract", "validate", "summarize"]
+    assert all(r.document_id == doc.document_id for r in calls)
+    assert set(outputs.answers) | set(outputs.errors) == {"extract", "validate", "summarize"}
+    # Grammar-constrained answers parse: the model may be weak, but never malformed.
+    assert outputs.errors == {}
