@@ -32,14 +32,14 @@ test-integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
 
 lint: $(STAMP)
-	$(BIN)/ruff check app agents workers tests bench
-	$(BIN)/ruff format --check app agents workers tests bench
+	$(BIN)/ruff check app agents workers web tests bench
+	$(BIN)/ruff format --check app agents workers web tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format app agents workers tests bench
-	$(BIN)/ruff check --fix app agents workers tests bench
+	$(BIN)/ruff format app agents workers web tests bench
+	$(BIN)/ruff check --fix app agents workers web tests bench
 
 eval: $(STAMP)
 	$(BIN)/lexcrew eval ../shared/cuad/dev --out out/eval-dev

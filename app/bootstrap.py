@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from app.config import Settings
@@ -15,11 +16,15 @@ from app.ingestion.pdf import PypdfParser
 from app.ingestion.pipeline import Ingestor
 from app.offline import apply_offline_environment
 from app.review.crew_plan import Reviewer
+from app.review.report import Report
 from app.review.service import ReviewParts, ReviewService
 from app.storage.files import DocumentFiles
 from app.vectorstore.qdrant_local import QdrantStore
 
 REVIEWER_GROUP = "lexcrew.reviewers"
+RENDERER_GROUP = "lexcrew.renderers"
+# (report, served text, page offsets) -> a document to write, e.g. an HTML page.
+Renderer = Callable[[Report, str, list[tuple[int, int]]], str]
 
 
 def load_reviewer(settings: Settings, name: str = "crewai") -> Reviewer:
@@ -29,6 +34,15 @@ def load_reviewer(settings: Settings, name: str = "crewai") -> Reviewer:
         raise ConfigurationError(f"no reviewer '{name}' installed (entry point {REVIEWER_GROUP})")
     reviewer: Reviewer = found[0].load()(settings)
     return reviewer
+
+
+def load_renderer(name: str = "html") -> Renderer:
+    """Load a report renderer (the web package's HTML page) through its entry point."""
+    found = [ep for ep in entry_points(group=RENDERER_GROUP) if ep.name == name]
+    if not found:
+        raise ConfigurationError(f"no renderer '{name}' installed (entry point {RENDERER_GROUP})")
+    renderer: Renderer = found[0].load()
+    return renderer
 
 
 def build_ingestor(settings: Settings) -> tuple[Ingestor, QdrantStore]:

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    redis_url: SecretStr | None = Field(
+        default=None, description="Celery broker; unset: a server-less filesystem queue."
+    )
     model: ModelSettings = ModelSettings()
     ingest: IngestSettings = IngestSettings()
     extraction: ExtractionSettings = ExtractionSettings()
@@ -78,6 +81,10 @@ class Settings(BaseSettings):
     @cached_property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @cached_property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
 
     def ensure_dirs(self) -> None:
         """Create the data dir and its sub-folders."""

@@ -15,10 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.config import Settings
 from app.errors import BadDocumentError, LexcrewError
-from app.review.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # reasons stay on one line
 log = logging.getLogger("lexcrew.cli")
 
 
@@ -64,23 +63,29 @@ def _read(pdf: Path) -> bytes:
         raise BadDocumentError(f"cannot read file ({exc.strerror or exc})") from exc
 
 
-def _write(report: Report, target: Path) -> None:
+def _write(target: Path, content: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    target.write_text(content, encoding="utf-8")
 
 
 @app.command()
 def review(
     paths: Annotated[list[Path], typer.Argument(help="Contract PDFs to review.")],
     out: Annotated[Path | None, typer.Option(help="A .json file (one PDF) or a folder.")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="Folder for one HTML page per document (findings beside pages)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="Do not print the findings.")] = False,
 ) -> None:
     """Review contract PDFs; write one schema-v1 report per document."""
-    from app.bootstrap import build_service
+    from app.bootstrap import build_service, load_renderer
     from app.cli.view import show_report
 
     settings = _settings()
+    render = load_renderer() if html is not None else None
     targets = output_paths(paths, out)
+    pages = {pdf: p.with_suffix(".html") for pdf, p in output_paths(paths, html).items()}
     failed: dict[Path, str] = {}
     with console.status("loading models…"):
         service, store = build_service(settings)
@@ -100,7 +105,10 @@ def review(
                     bar.console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]")
                 else:
                     if pdf in targets:
-                        _write(report, targets[pdf])
+                        _write(targets[pdf], report.model_dump_json(indent=2))
+                    if render is not None and pdf in pages:
+                        text, offsets = service.parts.files.load_text(report.document.id)
+                        _write(pages[pdf], render(report, text, offsets))
                     if not quiet:
                         show_report(bar.console, report)
                 bar.advance(task)
@@ -109,6 +117,70 @@ def review(
     if failed:
         console.print(f"[red]{len(failed)} of {len(paths)} documents failed[/]")
         raise typer.Exit(code=1)
+
+
+@app.command()
+def submit(
+    paths: Annotated[list[Path], typer.Argument(help="Contract PDFs to queue for review.")],
+    workspace: Annotated[str, typer.Option(help="Workspace the documents belong to.")] = "local",
+) -> None:
+    """Store PDFs and queue them for a worker (`lexcrew worker`); prints one id per document."""
+    from app.ingestion.pdf import check_pdf_bytes, document_id_for
+    from app.queue.celery_config import create_celery, enqueue_review
+    from app.storage.files import DocumentFiles
+
+    settings = _settings()
+    settings.ensure_dirs()
+    files, celery = DocumentFiles(settings.documents_dir), create_celery(settings)
+    failed = 0
+    for pdf in paths:
+        try:
+            data = _read(pdf)
+            check_pdf_bytes(data)
+        except LexcrewError as exc:
+            failed += 1
+            console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]")
+            continue
+        document_id = document_id_for(data)
+        files.save_pdf(document_id, data, pdf.name)
+        enqueue_review(celery, document_id, workspace)
+        sys.stdout.write(f"{document_id}\t{pdf.name}\n")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run a Celery worker that reviews queued documents (Redis or the filesystem queue)."""
+    import os
+
+    _settings()
+    argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker"]
+    argv += ["--loglevel", "INFO", "--concurrency", str(concurrency), "--pool", "prefork"]
+    os.execv(sys.executable, argv)
+
+
+@app.command()
+def show(document_id: Annotated[str, typer.Argument(help="A document id (sha256).")]) -> None:
+    """Print a stored document's report, or why it failed, or that it is still queued."""
+    from app.storage.files import DocumentFiles
+
+    settings = _settings()
+    try:
+        folder = DocumentFiles(settings.documents_dir).folder(document_id)
+    except ValueError:
+        console.print("[red]a document id is the sha256 printed by `lexcrew submit`[/]")
+        raise typer.Exit(code=2) from None
+    for name in ("report.json", "failure.json"):
+        if (folder / name).is_file():
+            sys.stdout.write((folder / name).read_text(encoding="utf-8") + "\n")
+            return
+    if not (folder / "original.pdf").is_file():
+        console.print(f"[red]no document {escape(document_id)}[/]")
+        raise typer.Exit(code=1)
+    sys.stdout.write(json.dumps({"status": "queued"}) + "\n")
 
 
 @app.command("eval")
@@ -164,8 +236,6 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     # CrewAI warns on every call that our LLM has no native token counter; the gateway meters.
     logging.getLogger("crewai").setLevel(logging.ERROR)
+    # The server-less filesystem queue has no host; kombu warns about it on every connection.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -91,6 +91,8 @@ def apply_verdicts(drafts: list[Draft], answer: VerdictAnswer, asked: set[str]) 
     for draft in drafts:
         verdict = verdicts.get(draft.id)
         if verdict is None:
+            if draft.id in asked:
+                draft = replace(draft, checks={**draft.checks, "model_check": "no_answer"})
             updated.append(draft)
             continue
         checks: dict[str, bool | str] = {**draft.checks, "model_check": verdict}

@@ -87,7 +87,7 @@ class ReviewService:
         started = time.perf_counter()
         say("ingesting")
         ingested = self.parts.ingestor.ingest(data, filename, workspace_id)
-        self.parts.files.save_pdf(ingested.text.document_id, data)
+        self.parts.files.save_pdf(ingested.text.document_id, data, filename)
         self.parts.files.save_text(ingested.text)
         review_started = time.perf_counter()
         say("reviewing")
@@ -101,6 +101,18 @@ class ReviewService:
         report = report.model_copy(update={"timing": timing})
         self.parts.files.save_report(report)
         return report
+
+    def review_stored(self, document_id: str, workspace_id: str) -> Report | None:
+        """Review a document already in the file store; None when it is no longer there."""
+        stored = self.parts.files.load_pdf(document_id)
+        if stored is None:
+            return None
+        data, filename = stored
+        return self.review(data, filename, workspace_id)
+
+    def record_failure(self, document_id: str, reason: str) -> None:
+        """Keep why a stored document could not be reviewed."""
+        self.parts.files.save_failure(document_id, reason)
 
     def _review(self, ingested: IngestResult, say: Progress) -> Report:
         doc = ingested.text

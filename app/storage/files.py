@@ -30,11 +30,30 @@ class DocumentFiles:
             raise ValueError("document ids are hex digests")
         return self.root / document_id
 
-    def save_pdf(self, document_id: str, data: bytes) -> Path:
-        """Keep the original bytes once."""
+    def save_pdf(self, document_id: str, data: bytes, filename: str) -> Path:
+        """Keep the original bytes once, with the name the user gave them (as data, not a path)."""
         path = self.folder(document_id) / "original.pdf"
         if not path.exists():
             _atomic_write(path, data)
+        meta = self.folder(document_id) / "meta.json"
+        if not meta.exists():
+            _atomic_write(meta, json.dumps({"filename": filename}).encode())
+        return path
+
+    def load_pdf(self, document_id: str) -> tuple[bytes, str] | None:
+        """Return a stored document's bytes and file name, or None when it is gone."""
+        folder = self.folder(document_id)
+        try:
+            data = (folder / "original.pdf").read_bytes()
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return data, str(meta["filename"])
+
+    def save_failure(self, document_id: str, reason: str) -> Path:
+        """Keep the one-line reason a document could not be reviewed."""
+        path = self.folder(document_id) / "failure.json"
+        _atomic_write(path, json.dumps({"status": "failed", "reason": reason}).encode())
         return path
 
     def save_text(self, text: ExtractedText) -> Path:
@@ -42,6 +61,11 @@ class DocumentFiles:
         path = self.folder(text.document_id) / "text.json"
         _atomic_write(path, json.dumps(asdict(text)).encode())
         return path
+
+    def load_text(self, document_id: str) -> tuple[str, list[tuple[int, int]]]:
+        """Return a document's served text and its (start, end) offsets per page."""
+        raw = json.loads((self.folder(document_id) / "text.json").read_text(encoding="utf-8"))
+        return str(raw["text"]), [(int(p["start"]), int(p["end"])) for p in raw["pages"]]
 
     def save_report(self, report: Report) -> Path:
         """Keep the latest report."""

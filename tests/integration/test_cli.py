@@ -15,7 +15,7 @@ from app.review.report import Report
 from tests.conftest import SAMPLE_PDF, SAMPLES
 
 pytestmark = pytest.mark.integration
-LEXCREW = [sys.executable, "-m", "app.cli.main"]
+LEXCREW = [sys.executable, "-m", "app.cli"]
 
 
 def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:

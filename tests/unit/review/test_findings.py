@@ -60,6 +60,15 @@ def test_values_for_ids_not_asked_are_ignored() -> None:
     assert apply_values(drafts, answer, set()) == drafts
 
 
+def test_a_clause_the_model_was_asked_about_but_skipped_says_so() -> None:
+    drafts, _ = make_drafts(DOC, [_candidate("Governing Law", PAGE2, 2, confidence=0.2)])
+    updated = apply_verdicts(
+        drafts, VerdictAnswer(verdicts=[Verdict(id="c9", verdict="no")]), {"c1"}
+    )
+    assert updated[0].checks["model_check"] == "no_answer"
+    assert "flagged" not in updated[0].checks
+
+
 def test_a_no_verdict_flags_the_clause_without_dropping_it() -> None:
     drafts, _ = make_drafts(DOC, [_candidate("Governing Law", PAGE2, 2, confidence=0.2)])
     updated = apply_verdicts(

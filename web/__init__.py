@@ -1,0 +1,1 @@
+"""The lawyer-facing views: templates and static assets, no external CDN."""

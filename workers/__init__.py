@@ -1,0 +1,1 @@
+"""Celery workers: thin tasks that load by id, call an app service, and store the result."""
