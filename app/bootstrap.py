@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 from app.config import Settings
 from app.errors import ConfigurationError
 from app.extraction.clause_model import ClauseModel
+from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
 from app.gateway.model_files import ensure_gguf
 from app.ingestion.chunker import ClauseChunker
@@ -61,6 +62,7 @@ def build_service(settings: Settings) -> tuple[ReviewService, QdrantStore]:
     parts = ReviewParts(
         ingestor=ingestor,
         clause_model=ClauseModel.load(),
+        phrase_model=PhraseModel.load(),
         model=LlamaCppModel(ensure_gguf(settings), settings.model),
         reviewer=load_reviewer(settings),
         files=DocumentFiles(settings.documents_dir),

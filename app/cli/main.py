@@ -218,17 +218,24 @@ def evaluate_cmd(
         show_eval(Console(), run)
 
 
-@app.command("train-clause-model")
-def train_clause_model_cmd(
+@app.command("train-models")
+def train_models_cmd(
     train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
-    out: Annotated[Path, typer.Option(help="Folder to write clause_model.npz/.json into.")],
+    out: Annotated[Path, typer.Option(help="Folder for the clause and phrase model files.")],
 ) -> None:
-    """Train the clause model on CUAD train data (reproducible: fixed seed, data hash kept)."""
-    from app.extraction.training import TrainConfig, train_clause_model
+    """Train the clause and phrase models on CUAD train (fixed seed, data hash recorded)."""
+    from app.extraction.phrase_training import train_phrase_model
+    from app.extraction.training import TrainConfig, read_contracts, train_clause_model
 
-    model = train_clause_model(train, TrainConfig(), log=console.print)
+    config = TrainConfig()
+    model = train_clause_model(train, config, log=console.print)
     model.save(out)
-    console.print(f"clause model {model.version} written to {out}")
+    phrases = train_phrase_model(
+        list(read_contracts(train)), config.folds, config.seed, log=console.print
+    )
+    phrases.meta["train_data_sha256"] = model.meta["train_data_sha256"]
+    phrases.save(out)
+    console.print(f"clause model {model.version} and phrase model written to {out}")
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ class ClauseModel:
             payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigurationError(
-                f"clause model not found in {base}; run `lexcrew train-clause-model`"
+                f"clause model not found in {base}; run `lexcrew train-models`"
             ) from exc
         vocabulary = {word: i for i, word in enumerate(payload["vocabulary"])}
         vectorizer = TfidfVectorizer(vocabulary=vocabulary, **VECTORIZER_PARAMS)

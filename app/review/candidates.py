@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.extraction.clause_model import ClauseModel, Unit
+from app.extraction.phrase_model import PhraseModel
 from app.ingestion.segment import sentence_spans
 from app.ingestion.types import ExtractedText
 
@@ -45,14 +46,36 @@ def _runs(indices: list[int], pages: list[int]) -> list[list[int]]:
     return runs
 
 
+def phrase_candidates(doc: ExtractedText, model: PhraseModel) -> list[Candidate]:
+    """Names, titles and dates: short spans scored by the phrase model."""
+    found = []
+    for category in model.categories:
+        for phrase in model.score(doc.text, category):
+            text = doc.text[phrase.start : phrase.end]
+            page = doc.page_at(phrase.start)
+            found.append(
+                Candidate(category, text, page, phrase.start, phrase.end, phrase.probability)
+            )
+    return found
+
+
 def find_candidates(
-    doc: ExtractedText, model: ClauseModel, threshold_scale: float, max_per_category: int
+    doc: ExtractedText,
+    model: ClauseModel,
+    phrases: PhraseModel,
+    threshold_scale: float,
+    max_per_category: int,
 ) -> list[Candidate]:
-    """Score every unit; adjacent units over the category threshold become one clause."""
+    """Phrase-model spans for short categories; clause-model units for the rest.
+
+    For the clause model, adjacent units over the category threshold become one clause.
+    """
     units, pages = document_units(doc)
     scores = model.score(doc.text, units).probabilities
-    found: list[Candidate] = []
+    found = phrase_candidates(doc, phrases)
     for j, category in enumerate(model.categories):
+        if category in phrases.categories:
+            continue
         column = scores[:, j] if len(units) else np.zeros(0, dtype=np.float32)
         cut = float(model.thresholds[j]) * threshold_scale
         positive = [int(i) for i in np.flatnonzero(column >= cut)]

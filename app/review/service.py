@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from app.config import Settings
 from app.extraction.clause_model import ClauseModel
+from app.extraction.phrase_model import PhraseModel
 from app.gateway.metering import MeteredModel, UsageMeter
 from app.gateway.protocol import ChatModel
 from app.ingestion.pipeline import Ingestor, IngestResult
@@ -36,6 +37,7 @@ class ReviewParts:
 
     ingestor: Ingestor
     clause_model: ClauseModel
+    phrase_model: PhraseModel
     model: ChatModel
     reviewer: Reviewer
     files: DocumentFiles
@@ -118,7 +120,9 @@ class ReviewService:
         doc = ingested.text
         model = self.parts.clause_model
         ex = self.settings.extraction
-        candidates = find_candidates(doc, model, ex.threshold_scale, ex.max_clauses_per_category)
+        candidates = find_candidates(
+            doc, model, self.parts.phrase_model, ex.threshold_scale, ex.max_clauses_per_category
+        )
         drafts, _dropped = make_drafts(doc, candidates)
         found = {d.category for d in drafts}
         missing = [c for c in model.categories if c not in found]

@@ -5,6 +5,7 @@ import pytest
 from agents.crew import CrewReviewer
 from app.config import Settings
 from app.extraction.clause_model import ClauseModel
+from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
 from app.gateway.metering import MeteredModel, UsageMeter
 from app.ingestion.pdf import PypdfParser
@@ -19,7 +20,8 @@ def test_the_crew_runs_every_task_through_the_gateway(
     settings: Settings, llama: LlamaCppModel, sample_bytes: bytes
 ) -> None:
     doc = PypdfParser().parse(sample_bytes, "agency.pdf")
-    drafts, _ = make_drafts(doc, find_candidates(doc, ClauseModel.load(), 1.0, 5))
+    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 5)
+    drafts, _ = make_drafts(doc, candidates)
     inputs = choose_inputs(drafts, 0.5, "Governing Law: Nevada", "none")
     plan = build_plan(doc.document_id, drafts, inputs)
     assert len(plan.tasks) == 3

@@ -1,0 +1,162 @@
+"""The phrase model: scores short-span candidates (names, titles, dates) for four categories.
+
+One logistic regression per category over binary features of the phrase, its kind, its place
+and the words around it. Trained on CUAD train only (phrase_training.py); shipped as plain
+arrays in `data/phrase_model.npz` + `.json`, like the clause model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.feature_extraction.text import CountVectorizer
+
+from app.errors import ConfigurationError
+from app.extraction.phrases import GENERATORS, Phrase, distinct_phrases
+
+MODEL_BASENAME = "phrase_model"
+VECTORIZER_PARAMS: dict[str, Any] = {
+    "token_pattern": r"\S+",
+    "lowercase": False,
+    "binary": True,
+    "dtype": np.float32,
+}
+
+
+def _position(start: int) -> str:
+    for limit in (300, 1000, 3000):
+        if start < limit:
+            return f"pos<{limit}"
+    return "pos>3000"
+
+
+def phrase_features(text: str, phrase: Phrase, count: int) -> str:
+    """Describe a candidate as space-separated binary features."""
+    words = text[phrase.start : phrase.end].split()
+    left = text[max(0, phrase.start - 80) : phrase.start].lower().split()[-5:]
+    right = text[phrase.end : phrase.end + 80].lower().split()[:5]
+    features = [
+        f"kind={phrase.kind}",
+        _position(phrase.start),
+        f"count={min(count, 5)}",
+        f"len={min(len(words), 10)}",
+        f"caps={''.join(words).isupper()}",
+        f"line_start={phrase.start == 0 or text[phrase.start - 1] == chr(10)}",
+    ]
+    features += [f"w={w.lower()}" for w in words[:8]]
+    features += [f"l={w}" for w in left] + [f"r={w}" for w in right]
+    if left:
+        features.append(f"l1={left[-1]}")
+    if right:
+        features.append(f"r1={right[0]}")
+    return " ".join(features)
+
+
+@dataclass(frozen=True)
+class ScoredPhrase:
+    """A candidate phrase with its probability of being a clause of its category."""
+
+    category: str
+    start: int
+    end: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class CategoryModel:
+    """One category's weights, threshold and the most phrases it may return per document."""
+
+    coef: npt.NDArray[np.float32]
+    intercept: float
+    threshold: float
+    top_k: int
+
+
+class PhraseModel:
+    """Scores the phrases the generators propose, category by category."""
+
+    def __init__(
+        self, vectorizer: CountVectorizer, models: dict[str, CategoryModel], meta: dict[str, Any]
+    ) -> None:
+        self.vectorizer = vectorizer
+        self.models = models
+        self.meta = meta
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(self.models)
+
+    def probabilities(self, category: str, features: list[str]) -> npt.NDArray[np.float32]:
+        """Return each feature string's probability for one category."""
+        if not features:
+            return np.zeros(0, dtype=np.float32)
+        model = self.models[category]
+        logits = np.asarray(self.vectorizer.transform(features) @ model.coef, dtype=np.float32)
+        probs: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-(logits + model.intercept)))
+        return probs.astype(np.float32)
+
+    def score(self, text: str, category: str) -> list[ScoredPhrase]:
+        """Return the category's phrases over its threshold, best first, at most top_k."""
+        candidates = distinct_phrases(text, GENERATORS[category])
+        probs = self.probabilities(category, [phrase_features(text, p, n) for p, n in candidates])
+        model = self.models[category]
+        kept = [
+            ScoredPhrase(category, p.start, p.end, float(prob))
+            for (p, _), prob in zip(candidates, probs, strict=True)
+            if prob >= model.threshold
+        ]
+        kept.sort(key=lambda s: -s.probability)
+        return kept[: model.top_k]
+
+    def save(self, folder: Path) -> None:
+        """Write weights as arrays and the vocabulary, thresholds and metadata as JSON."""
+        folder.mkdir(parents=True, exist_ok=True)
+        names = list(self.models)
+        np.savez_compressed(
+            folder / f"{MODEL_BASENAME}.npz",
+            coef=np.stack([self.models[c].coef for c in names]).astype(np.float32),
+        )
+        # A loaded model has its vocabulary as a parameter; a freshly fitted one as vocabulary_.
+        mapping = getattr(self.vectorizer, "vocabulary_", None) or self.vectorizer.vocabulary
+        vocab = sorted(mapping.items(), key=lambda kv: kv[1])
+        payload = {
+            "vocabulary": [w for w, _ in vocab],
+            "categories": {
+                c: {"intercept": m.intercept, "threshold": m.threshold, "top_k": m.top_k}
+                for c, m in self.models.items()
+            },
+            "order": names,
+            "meta": self.meta,
+        }
+        (folder / f"{MODEL_BASENAME}.json").write_text(json.dumps(payload), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> PhraseModel:
+        """Load the model from `folder`, by default the one shipped with the package."""
+        base = folder or Path(str(resources.files("app.extraction").joinpath("data")))
+        try:
+            coef = np.load(base / f"{MODEL_BASENAME}.npz")["coef"]
+            payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"phrase model not found in {base}; run `lexcrew train-models`"
+            ) from exc
+        vectorizer = CountVectorizer(
+            vocabulary={w: i for i, w in enumerate(payload["vocabulary"])}, **VECTORIZER_PARAMS
+        )
+        models = {
+            name: CategoryModel(
+                coef=coef[i],
+                intercept=float(payload["categories"][name]["intercept"]),
+                threshold=float(payload["categories"][name]["threshold"]),
+                top_k=int(payload["categories"][name]["top_k"]),
+            )
+            for i, name in enumerate(payload["order"])
+        }
+        return cls(vectorizer, models, payload["meta"])

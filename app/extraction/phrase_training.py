@@ -1,0 +1,118 @@
+"""Train the phrase model on CUAD train (never dev): label candidates by the scoring rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from app.evaluation.metrics import gold_words, is_match, normalize_words
+from app.extraction.phrase_model import (
+    VECTORIZER_PARAMS,
+    CategoryModel,
+    PhraseModel,
+    phrase_features,
+)
+from app.extraction.phrases import GENERATORS, distinct_phrases
+from app.extraction.training import LabelledContract
+
+TOP_K_CHOICES = {"Parties": range(1, 11)}
+THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.05), 2)
+
+
+@dataclass(frozen=True)
+class PhraseData:
+    """Candidates of one category: features, labels, contract of each, gold count per contract."""
+
+    features: list[str]
+    labels: npt.NDArray[np.bool_]
+    groups: npt.NDArray[np.int32]
+    gold_counts: npt.NDArray[np.int32]
+
+
+def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
+    """Generate and label every contract's candidates for one category."""
+    features: list[str] = []
+    labels: list[bool] = []
+    groups: list[int] = []
+    gold_counts = []
+    for index, contract in enumerate(contracts):
+        gold = [gold_words(g) for g in contract.labels.get(category, [])]
+        gold_counts.append(len(gold))
+        for phrase, count in distinct_phrases(contract.text, GENERATORS[category]):
+            words = normalize_words(contract.text[phrase.start : phrase.end])
+            labels.append(any(is_match(words, g) for g in gold))
+            features.append(phrase_features(contract.text, phrase, count))
+            groups.append(index)
+    return PhraseData(
+        features,
+        np.asarray(labels, dtype=bool),
+        np.asarray(groups, dtype=np.int32),
+        np.asarray(gold_counts, dtype=np.int32),
+    )
+
+
+def _f1_at(data: PhraseData, probs: npt.NDArray[np.float32], threshold: float, top_k: int) -> float:
+    tp = fp = 0
+    for group in range(len(data.gold_counts)):
+        rows = np.flatnonzero((data.groups == group) & (probs >= threshold))
+        chosen = rows[np.argsort(-probs[rows])][:top_k]
+        hits = int(data.labels[chosen].sum())
+        tp += min(hits, int(data.gold_counts[group]))
+        fp += len(chosen) - hits
+    fn = int(data.gold_counts.sum()) - tp
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _fit(
+    matrix: object, labels: npt.NDArray[np.bool_], seed: int
+) -> tuple[npt.NDArray[np.float32], float]:
+    model = LogisticRegression(C=1.0, solver="liblinear", random_state=seed)
+    model.fit(matrix, labels)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def _choose(
+    data: PhraseData, oof: npt.NDArray[np.float32], category: str
+) -> tuple[float, int, float]:
+    best = (0.5, 1, -1.0)
+    for top_k in TOP_K_CHOICES.get(category, range(1, 4)):
+        for threshold in THRESHOLDS:
+            f1 = _f1_at(data, oof, float(threshold), top_k)
+            if f1 > best[2]:
+                best = (float(threshold), top_k, f1)
+    return best
+
+
+def train_phrase_model(
+    contracts: list[LabelledContract], folds: int, seed: int, log: Callable[[str], None] = print
+) -> PhraseModel:
+    """Fit one model per category; threshold and top-k chosen on out-of-fold F1 on train."""
+    started = time.perf_counter()
+    data = {c: phrase_data(contracts, c) for c in GENERATORS}
+    vectorizer = CountVectorizer(min_df=2, **VECTORIZER_PARAMS)
+    vectorizer.fit([f for d in data.values() for f in d.features])
+    models: dict[str, CategoryModel] = {}
+    cv: dict[str, float] = {}
+    for category, d in data.items():
+        matrix = vectorizer.transform(d.features)
+        oof = np.zeros(len(d.features), dtype=np.float32)
+        for fold in range(folds):
+            train, test = d.groups % folds != fold, d.groups % folds == fold
+            coef, bias = _fit(matrix[train], d.labels[train], seed)
+            oof[test] = 1.0 / (1.0 + np.exp(-(matrix[test] @ coef + bias)))
+        threshold, top_k, f1 = _choose(d, oof, category)
+        coef, bias = _fit(matrix, d.labels, seed)
+        models[category] = CategoryModel(coef, bias, threshold, top_k)
+        cv[category] = round(f1, 4)
+        log(
+            f"{category}: {len(d.features)} candidates, "
+            f"CV F1 {f1:.3f} at p>={threshold} top {top_k}"
+        )
+    meta = {"cv_f1_on_train": cv, "train_seconds": round(time.perf_counter() - started, 1)}
+    return PhraseModel(vectorizer, models, meta)
