@@ -19,7 +19,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from app.errors import ConfigurationError
-from app.extraction.features import unit_feature_text
+from app.extraction.features import unit_features
 
 MODEL_BASENAME = "clause_model"
 VECTORIZER_PARAMS: dict[str, Any] = {
@@ -76,7 +76,7 @@ class ClauseModel:
         """Return the probability of every category for every unit."""
         if not units:
             return UnitScores((), np.zeros((0, len(self.categories)), dtype=np.float32))
-        features = [unit_feature_text(u.text, u.start, len(text)) for u in units]
+        features = unit_features([(u.text, u.start) for u in units], len(text))
         matrix = self.vectorizer.transform(features)
         logits = sparse.csr_matrix(matrix) @ self.coef.T + self.intercept
         probs = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32)))
