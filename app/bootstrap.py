@@ -12,7 +12,7 @@ from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
 from app.gateway.model_files import ensure_gguf
 from app.ingestion.chunker import ClauseChunker
-from app.ingestion.embedder import MiniLMEmbedder
+from app.ingestion.embedder import EMBEDDING_DIM, MiniLMEmbedder
 from app.ingestion.pdf import PypdfParser
 from app.ingestion.pipeline import Ingestor
 from app.offline import apply_offline_environment
@@ -48,8 +48,9 @@ def load_renderer(name: str = "html") -> Renderer:
 
 def build_ingestor(settings: Settings) -> tuple[Ingestor, QdrantStore]:
     """Return the ingestion path and its store (close the store when done)."""
+    # The store first: when another process holds it, say so before loading any model.
+    store = QdrantStore.local(settings.qdrant_dir, EMBEDDING_DIM)
     embedder = MiniLMEmbedder(settings.ingest.embed_batch_size, settings.ingest.embed_threads)
-    store = QdrantStore.local(settings.qdrant_dir, embedder.dim)
     parser = PypdfParser(max_pages=settings.ingest.max_pages)
     return Ingestor(parser, ClauseChunker(settings.ingest.chunk_max_chars), embedder, store), store
 

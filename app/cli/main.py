@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.config import Settings
 from app.errors import BadDocumentError, LexcrewError
+
+if TYPE_CHECKING:
+    from app.review.service import ReviewService
+    from app.vectorstore.qdrant_local import QdrantStore
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
 console = Console(stderr=True, soft_wrap=True)  # reasons stay on one line
@@ -56,6 +60,17 @@ def output_paths(pdfs: list[Path], out: Path | None) -> dict[Path, Path]:
     return paths
 
 
+def _build(settings: Settings) -> tuple[ReviewService, QdrantStore]:
+    """Build the review service, or exit with the one-line reason it cannot start."""
+    from app.bootstrap import build_service
+
+    try:
+        return build_service(settings)
+    except LexcrewError as exc:
+        console.print(f"[red]cannot start: {escape(exc.reason)}[/]")
+        raise typer.Exit(code=2) from exc
+
+
 def _read(pdf: Path) -> bytes:
     try:
         return pdf.read_bytes()
@@ -79,7 +94,7 @@ def review(
     quiet: Annotated[bool, typer.Option(help="Do not print the findings.")] = False,
 ) -> None:
     """Review contract PDFs; write one schema-v1 report per document."""
-    from app.bootstrap import build_service, load_renderer
+    from app.bootstrap import load_renderer
     from app.cli.view import show_report
 
     settings = _settings()
@@ -88,7 +103,7 @@ def review(
     pages = {pdf: p.with_suffix(".html") for pdf, p in output_paths(paths, html).items()}
     failed: dict[Path, str] = {}
     with console.status("loading models…"):
-        service, store = build_service(settings)
+        service, store = _build(settings)
     try:
         with _progress() as bar:
             task = bar.add_task("reviewing", total=len(paths))
@@ -190,7 +205,6 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Review every labelled PDF of a folder and print CUAD metrics, speed and tokens."""
-    from app.bootstrap import build_service
     from app.cli.view import show_eval
     from app.evaluation.runner import evaluate, labelled_pdfs
 
@@ -199,7 +213,7 @@ def evaluate_cmd(
     if total == 0:
         console.print(f"[red]no labelled PDFs (<name>.pdf + <name>.json) in {folder}[/]")
         raise typer.Exit(code=2)
-    service, store = build_service(settings)
+    service, store = _build(settings)
     try:
         with _progress() as bar:
             task = bar.add_task("evaluating", total=total)

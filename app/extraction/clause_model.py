@@ -76,7 +76,8 @@ class ClauseModel:
         """Return the probability of every category for every unit."""
         if not units:
             return UnitScores((), np.zeros((0, len(self.categories)), dtype=np.float32))
-        features = unit_features([(u.text, u.start) for u in units], len(text))
+        tags = bool(self.meta.get("config", {}).get("tags", True))
+        features = unit_features([(u.text, u.start) for u in units], len(text), tags)
         matrix = self.vectorizer.transform(features)
         logits = sparse.csr_matrix(matrix) @ self.coef.T + self.intercept
         probs = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32)))

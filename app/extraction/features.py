@@ -19,8 +19,15 @@ def unit_feature_text(text: str, start: int, doc_length: int, heading: str = "")
     return f"xxpos{decile} {head} {size} {section} {text}"
 
 
-def unit_features(units: Sequence[tuple[str, int]], doc_length: int) -> list[str]:
-    """Feature texts of a document's units in reading order; a short unit heads those after it."""
+def unit_features(
+    units: Sequence[tuple[str, int]], doc_length: int, tags: bool = True
+) -> list[str]:
+    """Feature texts of a document's units in reading order; a short unit heads those after it.
+
+    Without tags a unit's features are its words alone (the plain TF-IDF baseline).
+    """
+    if not tags:
+        return [text for text, _start in units]
     heading = ""
     features = []
     for text, start in units:

@@ -73,7 +73,7 @@ def _unit_is_positive(start: int, end: int, ranges: list[tuple[int, int]]) -> bo
 
 
 def contract_units(
-    contract: LabelledContract, categories: tuple[str, ...]
+    contract: LabelledContract, categories: tuple[str, ...], tags: bool = True
 ) -> tuple[list[str], npt.NDArray[np.bool_]]:
     """Split a contract into units and label each unit for every category."""
     spans = sentence_spans(contract.text)
@@ -86,17 +86,19 @@ def contract_units(
         if ranges[category]:
             for i, (start, end) in enumerate(spans):
                 labels[i, j] = _unit_is_positive(start, end, ranges[category])
-    texts = unit_features([(contract.text[s:e], s) for s, e in spans], len(contract.text))
+    texts = unit_features([(contract.text[s:e], s) for s, e in spans], len(contract.text), tags)
     return texts, labels
 
 
-def build_dataset(contracts: list[LabelledContract], categories: tuple[str, ...]) -> UnitDataset:
+def build_dataset(
+    contracts: list[LabelledContract], categories: tuple[str, ...], tags: bool = True
+) -> UnitDataset:
     """Turn contracts into one unit dataset."""
     texts: list[str] = []
     blocks: list[npt.NDArray[np.bool_]] = []
     groups: list[int] = []
     for index, contract in enumerate(contracts):
-        unit_texts, labels = contract_units(contract, categories)
+        unit_texts, labels = contract_units(contract, categories, tags)
         texts.extend(unit_texts)
         blocks.append(labels)
         groups.extend([index] * len(unit_texts))
@@ -146,6 +148,7 @@ class TrainConfig:
     folds: int = 3
     c_value: float = 64.0
     seed: int = 13
+    tags: bool = True  # position, length and heading tags; False gives the plain baseline
 
 
 def train_clause_model(
@@ -155,7 +158,7 @@ def train_clause_model(
     started = time.perf_counter()
     data_sha = hashlib.sha256(train_path.read_bytes()).hexdigest()
     categories = category_names()
-    dataset = build_dataset(list(read_contracts(train_path)), categories)
+    dataset = build_dataset(list(read_contracts(train_path)), categories, config.tags)
     log(f"{len(dataset.texts)} units, {int(dataset.labels.any(axis=1).sum())} positive")
     vectorizer = TfidfVectorizer(**VECTORIZER_PARAMS)
     features = vectorizer.fit_transform(dataset.texts)

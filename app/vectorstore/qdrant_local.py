@@ -9,10 +9,17 @@ import numpy as np
 import numpy.typing as npt
 from qdrant_client import QdrantClient, models
 
+from app.errors import LexcrewError
 from app.ingestion.types import EmbeddedChunk
 from app.vectorstore.protocol import ScoredChunk
 
 COLLECTION = "chunks"
+
+
+class StoreBusyError(LexcrewError):
+    """The in-process store is locked by another process (local mode allows one at a time)."""
+
+    status_code = 503
 
 
 def _filter(workspace_id: str, document_id: str | None) -> models.Filter:
@@ -39,7 +46,16 @@ class QdrantStore:
     def local(cls, path: Path, dim: int) -> QdrantStore:
         """Open (or create) the in-process store at `path`."""
         path.mkdir(parents=True, exist_ok=True)
-        return cls(QdrantClient(path=str(path)), dim)
+        try:
+            client = QdrantClient(path=str(path))
+        except RuntimeError as exc:
+            if "already accessed" not in str(exc):
+                raise
+            raise StoreBusyError(
+                f"the vector store in {path} is open in another lexcrew process (a worker?); "
+                "stop it, or set another LEXCREW_DATA_DIR"
+            ) from exc
+        return cls(client, dim)
 
     def close(self) -> None:
         """Release the local store's lock."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.review.report import Report
+from app.vectorstore.qdrant_local import QdrantStore
 from tests.conftest import SAMPLE_PDF, SAMPLES
 
 pytestmark = pytest.mark.integration
@@ -75,6 +76,20 @@ def test_bad_files_fail_with_a_reason_and_the_good_one_is_still_reviewed(
     assert "encrypted.pdf: encrypted PDF" in result.stderr
     assert re.search(r"truncated\.pdf: \S", result.stderr)
     assert "3 of 4 documents failed" in result.stderr
+
+
+def test_a_second_process_on_the_same_data_dir_is_told_why_it_cannot_start(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    holder = QdrantStore.local(data_dir / "qdrant", 384)
+    try:
+        result = _run(["review", str(SAMPLE_PDF)], data_dir)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert "open in another lexcrew process" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_eval_scores_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
