@@ -48,6 +48,9 @@ class ExtractionSettings(BaseModel):
         default=1.0, description="Multiplies every per-category threshold of the clause model."
     )
     max_clauses_per_category: int = 5
+    merge_adjacent: bool = Field(
+        default=True, description="Adjacent units over the threshold become one clause."
+    )
     low_confidence: float = 0.5
 
 

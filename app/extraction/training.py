@@ -154,11 +154,21 @@ class TrainConfig:
 def train_clause_model(
     train_path: Path, config: TrainConfig, log: Callable[[str], None] = print
 ) -> ClauseModel:
+    """Fit the clause model on a CUAD-format JSON-lines file."""
+    data_sha = hashlib.sha256(train_path.read_bytes()).hexdigest()
+    return fit_clause_model(list(read_contracts(train_path)), config, data_sha, log)
+
+
+def fit_clause_model(
+    contracts: list[LabelledContract],
+    config: TrainConfig,
+    data_sha: str,
+    log: Callable[[str], None] = print,
+) -> ClauseModel:
     """Fit the vectoriser and per-category models; thresholds from out-of-fold predictions."""
     started = time.perf_counter()
-    data_sha = hashlib.sha256(train_path.read_bytes()).hexdigest()
     categories = category_names()
-    dataset = build_dataset(list(read_contracts(train_path)), categories, config.tags)
+    dataset = build_dataset(contracts, categories, config.tags)
     log(f"{len(dataset.texts)} units, {int(dataset.labels.any(axis=1).sum())} positive")
     vectorizer = TfidfVectorizer(**VECTORIZER_PARAMS)
     features = vectorizer.fit_transform(dataset.texts)

@@ -35,11 +35,11 @@ def document_units(doc: ExtractedText) -> tuple[list[Unit], list[int]]:
     return units, pages
 
 
-def _runs(indices: list[int], pages: list[int]) -> list[list[int]]:
-    """Group consecutive unit indices on the same page into runs."""
+def _runs(indices: list[int], pages: list[int], merge: bool) -> list[list[int]]:
+    """Group consecutive unit indices on the same page into runs (or keep each alone)."""
     runs: list[list[int]] = []
     for i in indices:
-        if runs and runs[-1][-1] == i - 1 and pages[i] == pages[runs[-1][-1]]:
+        if merge and runs and runs[-1][-1] == i - 1 and pages[i] == pages[runs[-1][-1]]:
             runs[-1].append(i)
         else:
             runs.append([i])
@@ -65,6 +65,7 @@ def find_candidates(
     phrases: PhraseModel,
     threshold_scale: float,
     max_per_category: int,
+    merge: bool = True,
 ) -> list[Candidate]:
     """Phrase-model spans for short categories; clause-model units for the rest.
 
@@ -80,7 +81,7 @@ def find_candidates(
         cut = float(model.thresholds[j]) * threshold_scale
         positive = [int(i) for i in np.flatnonzero(column >= cut)]
         spans = []
-        for run in _runs(positive, pages):
+        for run in _runs(positive, pages, merge):
             start, end = units[run[0]].start, units[run[-1]].end
             confidence = float(column[run].max())
             spans.append(

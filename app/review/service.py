@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from app.extraction.phrase_model import PhraseModel
 from app.gateway.metering import MeteredModel, UsageMeter
 from app.gateway.protocol import ChatModel
 from app.ingestion.pipeline import Ingestor, IngestResult
+from app.ingestion.types import ExtractedText
 from app.review import playbook
 from app.review.candidates import find_candidates
 from app.review.crew_plan import (
@@ -29,6 +31,7 @@ from app.review.summary import build_summary, key_terms, memo, risk_lines
 from app.storage.files import DocumentFiles
 
 Progress = Callable[[str], None]
+log = logging.getLogger("lexcrew.review")
 
 
 @dataclass(frozen=True)
@@ -116,36 +119,40 @@ class ReviewService:
         """Keep why a stored document could not be reviewed."""
         self.parts.files.save_failure(document_id, reason)
 
-    def _review(self, ingested: IngestResult, say: Progress) -> Report:
-        doc = ingested.text
-        model = self.parts.clause_model
+    def _drafts(self, doc: ExtractedText) -> list[Draft]:
         ex = self.settings.extraction
         candidates = find_candidates(
-            doc, model, self.parts.phrase_model, ex.threshold_scale, ex.max_clauses_per_category
+            doc,
+            self.parts.clause_model,
+            self.parts.phrase_model,
+            ex.threshold_scale,
+            ex.max_clauses_per_category,
+            ex.merge_adjacent,
         )
-        drafts, _dropped = make_drafts(doc, candidates)
+        drafts, dropped = make_drafts(doc, candidates)
+        if dropped:
+            log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
+        return drafts
+
+    def _review(self, ingested: IngestResult, say: Progress) -> Report:
+        doc = ingested.text
+        categories = self.parts.clause_model.categories
+        drafts = self._drafts(doc)
         found = {d.category for d in drafts}
-        missing = [c for c in model.categories if c not in found]
-        missing_risk = playbook.missing_risks(missing)
+        missing = [c for c in categories if c not in found]
         risks = {d.id: playbook.risk_of(d.category) for d in drafts}
-        terms = key_terms(drafts, model.categories)
-        lines = risk_lines(drafts, risks, missing_risk)
-        inputs = choose_inputs(drafts, ex.low_confidence, _terms_line(terms), "; ".join(lines[:8]))
-        source = f"{inputs.key_terms} {inputs.risks}"
+        lines = risk_lines(drafts, risks, playbook.missing_risks(missing))
+        inputs = choose_inputs(
+            drafts,
+            self.settings.extraction.low_confidence,
+            _terms_line(key_terms(drafts, categories)),
+            "; ".join(lines[:8]),
+        )
         meter = UsageMeter()
         gateway = MeteredModel(self.parts.model, meter, self.settings.model.usd_per_hour)
         say("crew")
         outputs = self.parts.reviewer.run(build_plan(doc.document_id, drafts, inputs), gateway)
         drafts = _apply(drafts, outputs, inputs)
-        overview = outputs.answers.get("summarize")
-        flagged = [d for d in drafts if d.checks.get("flagged") is True]
-        memo_text = memo(
-            overview.overview if isinstance(overview, MemoAnswer) else None, lines, flagged, source
-        )
-        if outputs.errors:
-            memo_text += "\n\nModel answers not used: " + "; ".join(
-                f"{k}: {v}" for k, v in sorted(outputs.errors.items())
-            )
         return Report(
             document=DocumentInfo(
                 id=doc.document_id,
@@ -156,11 +163,29 @@ class ReviewService:
             status="completed",
             clauses=[_finding(d, risks[d.id], self.parts.model.tier) for d in drafts],
             missing=missing,
-            summary=build_summary(terms, memo_text),
+            summary=build_summary(
+                key_terms(drafts, categories), _memo(drafts, outputs, lines, inputs)
+            ),
             usage=meter.summary(),
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
             trace=TraceInfo(id=uuid.uuid4().hex),
         )
+
+
+def _memo(drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: PlanInputs) -> str:
+    overview = outputs.answers.get("summarize")
+    flagged = [d for d in drafts if d.checks.get("flagged") is True]
+    text = memo(
+        overview.overview if isinstance(overview, MemoAnswer) else None,
+        lines,
+        flagged,
+        source=f"{inputs.key_terms} {inputs.risks}",
+    )
+    if outputs.errors:
+        text += "\n\nModel answers not used: " + "; ".join(
+            f"{k}: {v}" for k, v in sorted(outputs.errors.items())
+        )
+    return text
 
 
 def _terms_line(terms: dict[str, str]) -> str:
