@@ -36,6 +36,7 @@ class UsageMeter:
                 llm_calls=len(mine),
                 prompt_tokens=sum(r.prompt_tokens for r in mine),
                 completion_tokens=sum(r.completion_tokens for r in mine),
+                latency_s=round(sum(r.latency_s for r in mine), 3),
                 cost_usd=_sum_costs(mine),
             )
         return Usage(

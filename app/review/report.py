@@ -51,6 +51,7 @@ class TierUsage(_Frozen):
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    latency_s: float = 0.0
     cost_usd: float | None = None
 
 

@@ -27,6 +27,7 @@ def test_every_call_is_recorded_with_tokens_and_latency() -> None:
     assert usage.llm_calls == 2
     assert usage.prompt_tokens == 200 and usage.completion_tokens == 40
     assert usage.by_tier["self_hosted"].llm_calls == 2
+    assert usage.by_tier["self_hosted"].latency_s == 1.0
     assert meter.records[0].document_id == "d"
 
 
