@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.vectorstore.qdrant_local import QdrantStore
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
-console = Console(stderr=True, soft_wrap=True)  # reasons stay on one line
+console = Console(stderr=True)
 log = logging.getLogger("lexcrew.cli")
 
 
@@ -31,6 +31,9 @@ def _settings() -> Settings:
 
     apply_offline_environment(settings)
     return settings
+
+
+# Error lines use soft_wrap=True: a reason stays on one line, whatever the terminal width.
 
 
 def _progress() -> Progress:
@@ -67,7 +70,7 @@ def _build(settings: Settings) -> tuple[ReviewService, QdrantStore]:
     try:
         return build_service(settings)
     except LexcrewError as exc:
-        console.print(f"[red]cannot start: {escape(exc.reason)}[/]")
+        console.print(f"[red]cannot start: {escape(exc.reason)}[/]", soft_wrap=True)
         raise typer.Exit(code=2) from exc
 
 
@@ -117,7 +120,9 @@ def review(
                     report = service.review(_read(pdf), pdf.name, progress=stage)
                 except LexcrewError as exc:
                     failed[pdf] = exc.reason
-                    bar.console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]")
+                    bar.console.print(
+                        f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]", soft_wrap=True
+                    )
                 else:
                     if pdf in targets:
                         _write(targets[pdf], report.model_dump_json(indent=2))
@@ -130,7 +135,7 @@ def review(
     finally:
         store.close()
     if failed:
-        console.print(f"[red]{len(failed)} of {len(paths)} documents failed[/]")
+        console.print(f"[red]{len(failed)} of {len(paths)} documents failed[/]", soft_wrap=True)
         raise typer.Exit(code=1)
 
 
@@ -154,7 +159,7 @@ def submit(
             check_pdf_bytes(data)
         except LexcrewError as exc:
             failed += 1
-            console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]")
+            console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]", soft_wrap=True)
             continue
         document_id = document_id_for(data)
         files.save_pdf(document_id, data, pdf.name)
@@ -193,7 +198,7 @@ def show(document_id: Annotated[str, typer.Argument(help="A document id (sha256)
             sys.stdout.write((folder / name).read_text(encoding="utf-8") + "\n")
             return
     if not (folder / "original.pdf").is_file():
-        console.print(f"[red]no document {escape(document_id)}[/]")
+        console.print(f"[red]no document {escape(document_id)}[/]", soft_wrap=True)
         raise typer.Exit(code=1)
     sys.stdout.write(json.dumps({"status": "queued"}) + "\n")
 
@@ -211,7 +216,9 @@ def evaluate_cmd(
     settings = _settings()
     total = len(labelled_pdfs(folder))
     if total == 0:
-        console.print(f"[red]no labelled PDFs (<name>.pdf + <name>.json) in {folder}[/]")
+        console.print(
+            f"[red]no labelled PDFs (<name>.pdf + <name>.json) in {folder}[/]", soft_wrap=True
+        )
         raise typer.Exit(code=2)
     service, store = _build(settings)
     try:
