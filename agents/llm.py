@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from crewai import BaseLLM
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from app.gateway.protocol import ChatModel
 from app.gateway.types import CompletionRequest, Message, Role, TaskKind
@@ -34,7 +34,6 @@ class GatewayLLM(BaseLLM):
     context_window: int = 4096
     answer_tokens: int = 256
     _gateway: ChatModel = PrivateAttr()
-    schema_override: dict[str, Any] | None = Field(default=None, exclude=True)
 
     def __init__(self, gateway: ChatModel, **data: Any) -> None:
         super().__init__(model=gateway.name, provider="lexcrew", **data)
@@ -51,7 +50,7 @@ class GatewayLLM(BaseLLM):
         response_model: type[BaseModel] | None = None,
     ) -> str:
         """Send the agent's messages through the gateway; constrain to the answer schema."""
-        schema = response_model.model_json_schema() if response_model else self.schema_override
+        schema = response_model.model_json_schema() if response_model else None
         request = CompletionRequest(
             messages=to_messages(messages),
             task=self.task_kind,
