@@ -23,7 +23,7 @@ from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.extraction.phrase_training import train_phrase_model
 from app.extraction.training import LabelledContract, TrainConfig, fit_clause_model, read_contracts
-from app.ingestion.pdf import _assemble
+from app.ingestion.types import ExtractedText
 from app.review.candidates import find_candidates
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "cuad"
@@ -50,7 +50,9 @@ def main() -> None:
         held = [c for i, c in enumerate(contracts) if i % args.folds == fold]
         clause, phrases = _fit([c for i, c in enumerate(contracts) if i % args.folds != fold], 13)
         for index, contract in enumerate(held):
-            doc = _assemble(f"{fold:02d}{index:062d}", contract.title, [contract.text])
+            doc = ExtractedText.from_pages(
+                f"{fold:02d}{index:062d}", contract.title, [contract.text]
+            )
             for merge, top, scale in SETTINGS:
                 found = find_candidates(doc, clause, phrases, scale, top, merge)
                 predictions[(merge, top, scale)] += [

@@ -33,7 +33,9 @@ def _settings() -> Settings:
     return settings
 
 
-# Error lines use soft_wrap=True: a reason stays on one line, whatever the terminal width.
+def _error(message: str) -> None:
+    """Print one red line; soft_wrap keeps a reason on one line whatever the terminal width."""
+    console.print(f"[red]{escape(message)}[/]", soft_wrap=True)
 
 
 def _progress() -> Progress:
@@ -70,7 +72,7 @@ def _build(settings: Settings) -> tuple[ReviewService, QdrantStore]:
     try:
         return build_service(settings)
     except LexcrewError as exc:
-        console.print(f"[red]cannot start: {escape(exc.reason)}[/]", soft_wrap=True)
+        _error(f"cannot start: {exc.reason}")
         raise typer.Exit(code=2) from exc
 
 
@@ -120,9 +122,7 @@ def review(
                     report = service.review(_read(pdf), pdf.name, progress=stage)
                 except LexcrewError as exc:
                     failed[pdf] = exc.reason
-                    bar.console.print(
-                        f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]", soft_wrap=True
-                    )
+                    _error(f"✗ {pdf}: {exc.reason}")
                 else:
                     if pdf in targets:
                         _write(targets[pdf], report.model_dump_json(indent=2))
@@ -135,7 +135,7 @@ def review(
     finally:
         store.close()
     if failed:
-        console.print(f"[red]{len(failed)} of {len(paths)} documents failed[/]", soft_wrap=True)
+        _error(f"{len(failed)} of {len(paths)} documents failed")
         raise typer.Exit(code=1)
 
 
@@ -159,7 +159,7 @@ def submit(
             check_pdf_bytes(data)
         except LexcrewError as exc:
             failed += 1
-            console.print(f"[red]✗ {escape(str(pdf))}: {escape(exc.reason)}[/]", soft_wrap=True)
+            _error(f"✗ {pdf}: {exc.reason}")
             continue
         document_id = document_id_for(data)
         files.save_pdf(document_id, data, pdf.name)
@@ -189,18 +189,14 @@ def show(document_id: Annotated[str, typer.Argument(help="A document id (sha256)
 
     settings = _settings()
     try:
-        folder = DocumentFiles(settings.documents_dir).folder(document_id)
+        outcome = DocumentFiles(settings.documents_dir).outcome(document_id)
     except ValueError:
-        console.print("[red]a document id is the sha256 printed by `lexcrew submit`[/]")
+        _error("a document id is the sha256 printed by `lexcrew submit`")
         raise typer.Exit(code=2) from None
-    for name in ("report.json", "failure.json"):
-        if (folder / name).is_file():
-            sys.stdout.write((folder / name).read_text(encoding="utf-8") + "\n")
-            return
-    if not (folder / "original.pdf").is_file():
-        console.print(f"[red]no document {escape(document_id)}[/]", soft_wrap=True)
+    if outcome is None:
+        _error(f"no document {document_id}")
         raise typer.Exit(code=1)
-    sys.stdout.write(json.dumps({"status": "queued"}) + "\n")
+    sys.stdout.write(outcome + "\n")
 
 
 @app.command("eval")
@@ -216,9 +212,7 @@ def evaluate_cmd(
     settings = _settings()
     total = len(labelled_pdfs(folder))
     if total == 0:
-        console.print(
-            f"[red]no labelled PDFs (<name>.pdf + <name>.json) in {folder}[/]", soft_wrap=True
-        )
+        _error(f"no labelled PDFs (<name>.pdf + <name>.json) in {folder}")
         raise typer.Exit(code=2)
     service, store = _build(settings)
     try:
@@ -245,16 +239,18 @@ def train_models_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the clause and phrase model files.")],
 ) -> None:
     """Train the clause and phrase models on CUAD train (fixed seed, data hash recorded)."""
+    import hashlib
+
     from app.extraction.phrase_training import train_phrase_model
-    from app.extraction.training import TrainConfig, read_contracts, train_clause_model
+    from app.extraction.training import TrainConfig, fit_clause_model, read_contracts
 
     config = TrainConfig()
-    model = train_clause_model(train, config, log=console.print)
+    data_sha = hashlib.sha256(train.read_bytes()).hexdigest()
+    contracts = list(read_contracts(train))
+    model = fit_clause_model(contracts, config, data_sha, log=console.print)
     model.save(out)
-    phrases = train_phrase_model(
-        list(read_contracts(train)), config.folds, config.seed, log=console.print
-    )
-    phrases.meta["train_data_sha256"] = model.meta["train_data_sha256"]
+    phrases = train_phrase_model(contracts, config.folds, config.seed, log=console.print)
+    phrases.meta["train_data_sha256"] = data_sha
     phrases.save(out)
     console.print(f"clause model {model.version} and phrase model written to {out}")
 

@@ -6,7 +6,7 @@ import threading
 
 from app.gateway.protocol import ChatModel
 from app.gateway.types import Completion, CompletionRequest, UsageRecord
-from app.review.report import TierUsage, Usage
+from app.gateway.usage import TierUsage, Usage
 
 
 class UsageMeter:

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
 from app.errors import BadDocumentError, UnsupportedMediaError
-from app.ingestion.types import PAGE_SEPARATOR, ExtractedText, PageSpan
+from app.ingestion.types import ExtractedText
 
 PDF_MAGIC = b"%PDF-"
 MIN_TEXT_CHARS = 40
@@ -62,7 +62,7 @@ class PypdfParser:
         page_texts = self._page_texts(reader)
         if sum(len(t.strip()) for t in page_texts) < MIN_TEXT_CHARS:
             raise BadDocumentError("no text layer (scanned or image-only PDF; OCR is not enabled)")
-        return _assemble(document_id_for(data), filename, page_texts)
+        return ExtractedText.from_pages(document_id_for(data), filename, page_texts)
 
     def _open(self, data: bytes) -> PdfReader:
         try:
@@ -97,22 +97,6 @@ class PypdfParser:
 def _short(exc: Exception) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return message[:120]
-
-
-def _assemble(document_id: str, filename: str, page_texts: list[str]) -> ExtractedText:
-    pages: list[PageSpan] = []
-    parts: list[str] = []
-    offset = 0
-    for number, text in enumerate(page_texts, start=1):
-        pages.append(PageSpan(number=number, start=offset, end=offset + len(text)))
-        parts.append(text)
-        offset += len(text) + len(PAGE_SEPARATOR)
-    return ExtractedText(
-        document_id=document_id,
-        filename=filename,
-        text=PAGE_SEPARATOR.join(parts),
-        pages=tuple(pages),
-    )
 
 
 def read_pdf(path: Path, parser: PdfParser) -> ExtractedText:

@@ -28,6 +28,16 @@ class ExtractedText:
     text: str
     pages: tuple[PageSpan, ...]
 
+    @classmethod
+    def from_pages(cls, document_id: str, filename: str, page_texts: list[str]) -> ExtractedText:
+        """Join page texts with the page separator and record where each page sits."""
+        pages: list[PageSpan] = []
+        offset = 0
+        for number, text in enumerate(page_texts, start=1):
+            pages.append(PageSpan(number=number, start=offset, end=offset + len(text)))
+            offset += len(text) + len(PAGE_SEPARATOR)
+        return cls(document_id, filename, PAGE_SEPARATOR.join(page_texts), tuple(pages))
+
     def page_at(self, offset: int) -> int:
         """Return the page number that holds character `offset`."""
         for page in self.pages:

@@ -65,11 +65,11 @@ def find_candidates(
     phrases: PhraseModel,
     threshold_scale: float,
     max_per_category: int,
-    merge: bool = True,
+    merge: bool,
 ) -> list[Candidate]:
     """Phrase-model spans for short categories; clause-model units for the rest.
 
-    For the clause model, adjacent units over the category threshold become one clause.
+    For the clause model, with `merge`, adjacent units over the threshold become one clause.
     """
     units, pages = document_units(doc)
     scores = model.score(doc.text, units).probabilities

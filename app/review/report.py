@@ -6,6 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The usage section is defined where calls are metered; it is part of the report schema.
+from app.gateway.usage import TierUsage as TierUsage
+from app.gateway.usage import Usage as Usage
+
 SCHEMA_VERSION: Literal["1"] = "1"
 Severity = Literal["high", "medium", "low"]
 Status = Literal["completed", "failed", "budget_exceeded", "delayed"]
@@ -45,23 +49,6 @@ class ClauseFinding(_Frozen):
 class Summary(_Frozen):
     key_terms: dict[str, str]
     memo: str
-
-
-class TierUsage(_Frozen):
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    cost_usd: float | None = None
-
-
-class Usage(_Frozen):
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cache_hits: int = 0
-    cost_usd: float | None = None
-    by_tier: dict[str, TierUsage] = Field(default_factory=dict)
 
 
 class Timing(_Frozen):

@@ -10,6 +10,8 @@ from pathlib import Path
 from app.ingestion.types import ExtractedText
 from app.review.report import Report
 
+ORIGINAL, REPORT, FAILURE = "original.pdf", "report.json", "failure.json"
+
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +34,7 @@ class DocumentFiles:
 
     def save_pdf(self, document_id: str, data: bytes, filename: str) -> Path:
         """Keep the original bytes once, with the name the user gave them (as data, not a path)."""
-        path = self.folder(document_id) / "original.pdf"
+        path = self.folder(document_id) / ORIGINAL
         if not path.exists():
             _atomic_write(path, data)
         meta = self.folder(document_id) / "meta.json"
@@ -44,17 +46,27 @@ class DocumentFiles:
         """Return a stored document's bytes and file name, or None when it is gone."""
         folder = self.folder(document_id)
         try:
-            data = (folder / "original.pdf").read_bytes()
+            data = (folder / ORIGINAL).read_bytes()
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         return data, str(meta["filename"])
 
     def save_failure(self, document_id: str, reason: str) -> Path:
-        """Keep the one-line reason a document could not be reviewed."""
-        path = self.folder(document_id) / "failure.json"
+        """Keep the one-line reason a document could not be reviewed (the latest outcome wins)."""
+        path = self.folder(document_id) / FAILURE
         _atomic_write(path, json.dumps({"status": "failed", "reason": reason}).encode())
+        (self.folder(document_id) / REPORT).unlink(missing_ok=True)
         return path
+
+    def outcome(self, document_id: str) -> str | None:
+        """Return the latest report or failure as JSON, `{"status": "queued"}` when there is
+        none yet, or None when the document is not stored at all."""
+        folder = self.folder(document_id)
+        for name in (REPORT, FAILURE):
+            if (folder / name).is_file():
+                return (folder / name).read_text(encoding="utf-8")
+        return json.dumps({"status": "queued"}) if (folder / ORIGINAL).is_file() else None
 
     def save_text(self, text: ExtractedText) -> Path:
         """Keep the extracted text with its page offsets."""
@@ -69,6 +81,7 @@ class DocumentFiles:
 
     def save_report(self, report: Report) -> Path:
         """Keep the latest report."""
-        path = self.folder(report.document.id) / "report.json"
+        path = self.folder(report.document.id) / REPORT
         _atomic_write(path, report.model_dump_json(indent=2).encode())
+        (self.folder(report.document.id) / FAILURE).unlink(missing_ok=True)
         return path

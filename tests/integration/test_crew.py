@@ -20,7 +20,7 @@ def test_the_crew_runs_every_task_through_the_gateway(
     settings: Settings, llama: LlamaCppModel, sample_bytes: bytes
 ) -> None:
     doc = PypdfParser().parse(sample_bytes, "agency.pdf")
-    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 5)
+    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
     drafts, _ = make_drafts(doc, candidates)
     inputs = choose_inputs(drafts, 0.5, "Governing Law: Nevada", "none")
     plan = build_plan(doc.document_id, drafts, inputs)

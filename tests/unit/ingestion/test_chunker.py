@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from app.ingestion.chunker import ClauseChunker
-from app.ingestion.pdf import PypdfParser, _assemble
+from app.ingestion.pdf import PypdfParser
 from app.ingestion.pipeline import chunk_id
 from app.ingestion.segment import sentence_spans
+from app.ingestion.types import ExtractedText
 
 CONTRACT = """SUPPLY AGREEMENT
 This Supply Agreement is made between Acme Corp. and Widget Ltd. on May 1, 2001.
@@ -37,7 +38,9 @@ def test_enumerators_stay_with_their_clause() -> None:
 
 
 def test_chunks_keep_pages_and_offsets_and_never_cross_a_page() -> None:
-    doc = _assemble("d" * 64, "x.pdf", [CONTRACT, CONTRACT.replace("Delaware", "Nevada")])
+    doc = ExtractedText.from_pages(
+        "d" * 64, "x.pdf", [CONTRACT, CONTRACT.replace("Delaware", "Nevada")]
+    )
     chunks = ClauseChunker(max_chars=120).chunk(doc)
     assert len(chunks) > 4
     for chunk in chunks:

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from app.ingestion.pdf import _assemble
+from app.ingestion.types import ExtractedText
 from app.review.candidates import Candidate
 from app.review.crew_plan import NormalizationAnswer, ValueItem, Verdict, VerdictAnswer
 from app.review.findings import apply_values, apply_verdicts, make_drafts
 
 PAGE1 = "SUPPLY AGREEMENT\nThis Agreement is made between Acme Corp. and Widget Ltd."
 PAGE2 = "This Agreement is governed by the laws of the\nState of Delaware."
-DOC = _assemble("a" * 64, "x.pdf", [PAGE1, PAGE2])
+DOC = ExtractedText.from_pages("a" * 64, "x.pdf", [PAGE1, PAGE2])
 
 
 def _candidate(category: str, text: str, page: int, confidence: float = 0.9) -> Candidate:
