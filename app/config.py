@@ -41,6 +41,25 @@ class IngestSettings(BaseModel):
     max_pages: int = 1000
 
 
+class UploadSettings(BaseModel):
+    """What intake accepts; every refusal is a 413, 415 or 422 with a reason."""
+
+    max_file_mb: float = 50.0
+    max_files_per_request: int = 1000
+    max_zip_entries: int = 5000
+    max_zip_total_mb: float = 2048.0
+    parse_memory_mb: int = 1024
+    parse_timeout_s: float = 60.0
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_zip_total_bytes(self) -> int:
+        return int(self.max_zip_total_mb * 1024 * 1024)
+
+
 class ExtractionSettings(BaseModel):
     """The clause model that finds candidate clauses."""
 
@@ -70,6 +89,7 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     ingest: IngestSettings = IngestSettings()
     extraction: ExtractionSettings = ExtractionSettings()
+    upload: UploadSettings = UploadSettings()
 
     @cached_property
     def documents_dir(self) -> Path:

@@ -25,6 +25,30 @@ class UnsupportedMediaError(BadDocumentError):
     status_code = 415
 
 
+class PayloadTooLargeError(BadDocumentError):
+    """The file (or archive, or page count) is over a configured limit."""
+
+    status_code = 413
+
+
+class NotFoundError(LexcrewError):
+    """No such resource in the caller's workspace (another workspace's ids look the same)."""
+
+    status_code = 404
+
+
+class AuthenticationError(LexcrewError):
+    """A missing, malformed or unknown API key."""
+
+    status_code = 401
+
+
+class ConflictError(LexcrewError):
+    """The request contradicts an earlier one (an Idempotency-Key reused for other files)."""
+
+    status_code = 409
+
+
 class ModelUnavailableError(LexcrewError):
     """The model tier could not be loaded or did not answer."""
 
