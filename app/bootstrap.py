@@ -6,6 +6,8 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from app.config import Settings
+from app.documents.processing import DocumentProcessor
+from app.documents.sweeper import Sweeper
 from app.errors import ConfigurationError
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
@@ -13,13 +15,15 @@ from app.gateway.llamacpp import LlamaCppModel
 from app.gateway.model_files import ensure_gguf
 from app.ingestion.chunker import ClauseChunker
 from app.ingestion.embedder import EMBEDDING_DIM, MiniLMEmbedder
-from app.ingestion.pdf import PypdfParser
 from app.ingestion.pipeline import Ingestor
+from app.intake.sandbox import PdfSandbox
 from app.offline import apply_offline_environment
+from app.queue.celery_config import CeleryEnqueuer, create_celery
 from app.review.crew_plan import Reviewer
 from app.review.report import Report
 from app.review.service import ReviewParts, ReviewService
 from app.storage.files import DocumentFiles
+from app.storage.migrate import open_database
 from app.vectorstore.qdrant_local import QdrantStore
 
 REVIEWER_GROUP = "lexcrew.reviewers"
@@ -51,8 +55,17 @@ def build_ingestor(settings: Settings) -> tuple[Ingestor, QdrantStore]:
     # The store first: when another process holds it, say so before loading any model.
     store = QdrantStore.local(settings.qdrant_dir, EMBEDDING_DIM)
     embedder = MiniLMEmbedder(settings.ingest.embed_batch_size, settings.ingest.embed_threads)
-    parser = PypdfParser(max_pages=settings.ingest.max_pages)
+    parser = PdfSandbox(settings.upload, settings.ingest.max_pages)
     return Ingestor(parser, ClauseChunker(settings.ingest.chunk_max_chars), embedder, store), store
+
+
+def build_processor(settings: Settings) -> tuple[DocumentProcessor, Sweeper, QdrantStore]:
+    """Build what a worker runs: the document stages and the sweeper."""
+    service, store = build_service(settings)
+    _engine, sessions = open_database(settings)
+    enqueuer = CeleryEnqueuer(create_celery(settings))
+    processor = DocumentProcessor(settings.worker, sessions, service, store, enqueuer)
+    return processor, Sweeper(sessions, settings.worker, enqueuer), store
 
 
 def build_service(settings: Settings) -> tuple[ReviewService, QdrantStore]:

@@ -75,6 +75,36 @@ class ExtractionSettings(BaseModel):
     low_confidence: float = 0.5
 
 
+class WorkerSettings(BaseModel):
+    """Celery workers, leases on documents, and the sweeper that makes the database durable."""
+
+    concurrency: int = Field(default=1, description="Threads per worker process.")
+    lease_s: float = Field(
+        default=120.0, description="A claimed document not heard from for this long is retried."
+    )
+    heartbeat_s: float = 20.0
+    queued_timeout_s: float = Field(
+        default=300.0, description="A queued document not picked up for this long is re-sent."
+    )
+    sweep_interval_s: float = 30.0
+    max_attempts: int = Field(
+        default=3, description="Lost attempts at one stage before a document fails."
+    )
+    delayed_retry_s: float = Field(
+        default=60.0, description="When a document waiting for a model tier is tried again."
+    )
+
+
+class ApiSettings(BaseModel):
+    """The HTTP service started by `lexcrew serve`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    embedded_worker: bool = Field(
+        default=True, description="Start a worker process beside the API (the embedded default)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything lexcrew reads from its environment, with defaults for the embedded mode."""
 
@@ -86,10 +116,21 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(
         default=None, description="Celery broker; unset: a server-less filesystem queue."
     )
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; unset: a SQLite file in the data dir."
+    )
     model: ModelSettings = ModelSettings()
     ingest: IngestSettings = IngestSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     upload: UploadSettings = UploadSettings()
+    worker: WorkerSettings = WorkerSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def database_url_value(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'lexcrew.db'}"
 
     @cached_property
     def documents_dir(self) -> Path:

@@ -1,39 +1,53 @@
-"""Review tasks: ids in, report stored under the data dir, nothing else."""
+"""Thin tasks: ids in, an app service does the work, the database records the outcome."""
 
 from __future__ import annotations
 
 import logging
 from functools import cache
 
-from app.bootstrap import build_service
-from app.errors import BadDocumentError
-from app.queue.celery_config import REVIEW_TASK
-from app.review.service import ReviewService
+from celery.signals import worker_ready
+
+from app.bootstrap import build_processor
+from app.documents.processing import DocumentProcessor
+from app.documents.sweeper import Sweeper
+from app.queue.celery_config import INGEST_TASK, PURGE_TASK, REVIEW_TASK, SWEEP_TASK
 from workers.celery_app import app, settings
 
 log = logging.getLogger("lexcrew.worker")
 
 
 @cache
-def _service() -> ReviewService:
-    # Built once per worker process, on the first task: models load here, not at import.
-    service, _store = build_service(settings)
-    return service
+def _parts() -> tuple[DocumentProcessor, Sweeper]:
+    # Built once per worker process, on first use: models load here, not at import.
+    processor, sweeper, _store = build_processor(settings)
+    return processor, sweeper
 
 
-@app.task(name=REVIEW_TASK, acks_late=True)  # type: ignore[untyped-decorator]
-def review_document(document_id: str, workspace_id: str) -> None:
-    """Review a stored document by id; a document that is gone is skipped quietly."""
-    service = _service()
-    try:
-        report = service.review_stored(document_id, workspace_id)
-    except BadDocumentError as exc:
-        service.record_failure(document_id, exc.reason)
-        log.warning("review.document_failed document_id=%s reason=%s", document_id, exc.reason)
-        return
-    if report is None:
-        log.info("review.document_gone document_id=%s", document_id)
-        return
-    log.info(
-        "review.document_completed document_id=%s clauses=%d", document_id, len(report.clauses)
-    )
+@app.task(name=INGEST_TASK)  # type: ignore[untyped-decorator]
+def ingest_document(workspace_id: str, document_id: str) -> None:
+    """Parse, chunk, embed and index a queued document."""
+    _parts()[0].ingest(workspace_id, document_id)
+
+
+@app.task(name=REVIEW_TASK)  # type: ignore[untyped-decorator]
+def review_document(workspace_id: str, document_id: str) -> None:
+    """Review an ingested document and store its report."""
+    _parts()[0].review(workspace_id, document_id)
+
+
+@app.task(name=PURGE_TASK)  # type: ignore[untyped-decorator]
+def purge_document(workspace_id: str, document_id: str) -> None:
+    """Finish the erasure of a deleted document (vectors, caches)."""
+    _parts()[0].purge(workspace_id, document_id)
+
+
+@app.task(name=SWEEP_TASK)  # type: ignore[untyped-decorator]
+def sweep() -> None:
+    """Send again what the database says is waiting; fail what is out of attempts."""
+    _parts()[1].run()
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _sweep_on_start(**_kwargs: object) -> None:
+    # A restarted worker picks up at once what its previous life left behind.
+    sweep.delay()

@@ -1,4 +1,4 @@
-"""`lexcrew review`, `lexcrew eval` and `lexcrew train-clause-model`."""
+"""`lexcrew review`, `lexcrew eval` and `lexcrew train-models`."""
 
 from __future__ import annotations
 
@@ -10,32 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.cli import service_commands  # noqa: F401 - registers serve, worker, workspace, ...
+from app.cli.common import app, cli_settings, console, read_input, say_error
 from app.config import Settings
-from app.errors import BadDocumentError, LexcrewError
+from app.errors import LexcrewError
 
 if TYPE_CHECKING:
     from app.review.service import ReviewService
     from app.vectorstore.qdrant_local import QdrantStore
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
-console = Console(stderr=True)
-log = logging.getLogger("lexcrew.cli")
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    from app.offline import apply_offline_environment
-
-    apply_offline_environment(settings)
-    return settings
-
-
-def _error(message: str) -> None:
-    """Print one red line; soft_wrap keeps a reason on one line whatever the terminal width."""
-    console.print(f"[red]{escape(message)}[/]", soft_wrap=True)
 
 
 def _progress() -> Progress:
@@ -72,15 +56,8 @@ def _build(settings: Settings) -> tuple[ReviewService, QdrantStore]:
     try:
         return build_service(settings)
     except LexcrewError as exc:
-        _error(f"cannot start: {exc.reason}")
+        say_error(f"cannot start: {exc.reason}")
         raise typer.Exit(code=2) from exc
-
-
-def _read(pdf: Path) -> bytes:
-    try:
-        return pdf.read_bytes()
-    except OSError as exc:
-        raise BadDocumentError(f"cannot read file ({exc.strerror or exc})") from exc
 
 
 def _write(target: Path, content: str) -> None:
@@ -102,7 +79,7 @@ def review(
     from app.bootstrap import load_renderer
     from app.cli.view import show_report
 
-    settings = _settings()
+    settings = cli_settings()
     render = load_renderer() if html is not None else None
     targets = output_paths(paths, out)
     pages = {pdf: p.with_suffix(".html") for pdf, p in output_paths(paths, html).items()}
@@ -119,84 +96,26 @@ def review(
                     bar.update(task, description=f"{pdf.name}: {name}")
 
                 try:
-                    report = service.review(_read(pdf), pdf.name, progress=stage)
+                    report = service.review(read_input(pdf), pdf.name, progress=stage)
                 except LexcrewError as exc:
                     failed[pdf] = exc.reason
-                    _error(f"✗ {pdf}: {exc.reason}")
+                    say_error(f"✗ {pdf}: {exc.reason}")
                 else:
                     if pdf in targets:
                         _write(targets[pdf], report.model_dump_json(indent=2))
                     if render is not None and pdf in pages:
-                        text, offsets = service.parts.files.load_text(report.document.id)
-                        _write(pages[pdf], render(report, text, offsets))
+                        doc = service.parts.files.load_text("local", report.document.id)
+                        if doc is not None:
+                            offsets = [(p.start, p.end) for p in doc.pages]
+                            _write(pages[pdf], render(report, doc.text, offsets))
                     if not quiet:
                         show_report(bar.console, report)
                 bar.advance(task)
     finally:
         store.close()
     if failed:
-        _error(f"{len(failed)} of {len(paths)} documents failed")
+        say_error(f"{len(failed)} of {len(paths)} documents failed")
         raise typer.Exit(code=1)
-
-
-@app.command()
-def submit(
-    paths: Annotated[list[Path], typer.Argument(help="Contract PDFs to queue for review.")],
-    workspace: Annotated[str, typer.Option(help="Workspace the documents belong to.")] = "local",
-) -> None:
-    """Store PDFs and queue them for a worker (`lexcrew worker`); prints one id per document."""
-    from app.ingestion.pdf import check_pdf_bytes, document_id_for
-    from app.queue.celery_config import create_celery, enqueue_review
-    from app.storage.files import DocumentFiles
-
-    settings = _settings()
-    settings.ensure_dirs()
-    files, celery = DocumentFiles(settings.documents_dir), create_celery(settings)
-    failed = 0
-    for pdf in paths:
-        try:
-            data = _read(pdf)
-            check_pdf_bytes(data)
-        except LexcrewError as exc:
-            failed += 1
-            _error(f"✗ {pdf}: {exc.reason}")
-            continue
-        document_id = document_id_for(data)
-        files.save_pdf(document_id, data, pdf.name)
-        enqueue_review(celery, document_id, workspace)
-        sys.stdout.write(f"{document_id}\t{pdf.name}\n")
-    if failed:
-        raise typer.Exit(code=1)
-
-
-@app.command()
-def worker(
-    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
-) -> None:
-    """Run a Celery worker that reviews queued documents (Redis or the filesystem queue)."""
-    import os
-
-    _settings()
-    argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker"]
-    argv += ["--loglevel", "INFO", "--concurrency", str(concurrency), "--pool", "prefork"]
-    os.execv(sys.executable, argv)
-
-
-@app.command()
-def show(document_id: Annotated[str, typer.Argument(help="A document id (sha256).")]) -> None:
-    """Print a stored document's report, or why it failed, or that it is still queued."""
-    from app.storage.files import DocumentFiles
-
-    settings = _settings()
-    try:
-        outcome = DocumentFiles(settings.documents_dir).outcome(document_id)
-    except ValueError:
-        _error("a document id is the sha256 printed by `lexcrew submit`")
-        raise typer.Exit(code=2) from None
-    if outcome is None:
-        _error(f"no document {document_id}")
-        raise typer.Exit(code=1)
-    sys.stdout.write(outcome + "\n")
 
 
 @app.command("eval")
@@ -209,10 +128,10 @@ def evaluate_cmd(
     from app.cli.view import show_eval
     from app.evaluation.runner import evaluate, labelled_pdfs
 
-    settings = _settings()
+    settings = cli_settings()
     total = len(labelled_pdfs(folder))
     if total == 0:
-        _error(f"no labelled PDFs (<name>.pdf + <name>.json) in {folder}")
+        say_error(f"no labelled PDFs (<name>.pdf + <name>.json) in {folder}")
         raise typer.Exit(code=2)
     service, store = _build(settings)
     try:

@@ -11,7 +11,7 @@ from typing import Protocol
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
-from app.errors import BadDocumentError, UnsupportedMediaError
+from app.errors import BadDocumentError, PayloadTooLargeError, UnsupportedMediaError
 from app.ingestion.types import ExtractedText
 
 PDF_MAGIC = b"%PDF-"
@@ -40,6 +40,26 @@ def check_pdf_bytes(data: bytes) -> None:
         raise UnsupportedMediaError("not a PDF (no %PDF- header)")
 
 
+def open_pdf(data: bytes, max_pages: int) -> PdfReader:
+    """Open PDF bytes for reading; refuse encrypted, unreadable, empty or over-long files."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise BadDocumentError("encrypted PDF (a password is needed to read it)")
+        n_pages = len(reader.pages)
+    except BadDocumentError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise BadDocumentError("encrypted PDF (a password is needed to read it)") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise BadDocumentError(f"corrupt or truncated PDF ({_short(exc)})") from exc
+    if n_pages == 0:
+        raise BadDocumentError("PDF has zero pages")
+    if n_pages > max_pages:
+        raise PayloadTooLargeError(f"PDF has {n_pages} pages, more than the limit {max_pages}")
+    return reader
+
+
 # Unicode spaces become plain spaces one for one, so offsets stay simple and regexes work.
 _UNICODE_SPACES = "\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
 _SPACES = str.maketrans(dict.fromkeys(_UNICODE_SPACES + "\u205f\u3000", " "))
@@ -58,29 +78,11 @@ class PypdfParser:
     def parse(self, data: bytes, filename: str) -> ExtractedText:
         """Extract the text of every page; raise BadDocumentError with a reason when it cannot."""
         check_pdf_bytes(data)
-        reader = self._open(data)
+        reader = open_pdf(data, self.max_pages)
         page_texts = self._page_texts(reader)
         if sum(len(t.strip()) for t in page_texts) < MIN_TEXT_CHARS:
             raise BadDocumentError("no text layer (scanned or image-only PDF; OCR is not enabled)")
         return ExtractedText.from_pages(document_id_for(data), filename, page_texts)
-
-    def _open(self, data: bytes) -> PdfReader:
-        try:
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise BadDocumentError("encrypted PDF (a password is needed to read it)")
-            n_pages = len(reader.pages)
-        except BadDocumentError:
-            raise
-        except FileNotDecryptedError as exc:
-            raise BadDocumentError("encrypted PDF (a password is needed to read it)") from exc
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-            raise BadDocumentError(f"corrupt or truncated PDF ({_short(exc)})") from exc
-        if n_pages == 0:
-            raise BadDocumentError("PDF has zero pages")
-        if n_pages > self.max_pages:
-            raise BadDocumentError(f"PDF has {n_pages} pages, more than the limit {self.max_pages}")
-        return reader
 
     def _page_texts(self, reader: PdfReader) -> list[str]:
         texts = []

@@ -15,9 +15,12 @@ from app.vectorstore.protocol import VectorStore
 CHUNK_NAMESPACE = uuid.UUID("6f1d1c52-93a8-4c0e-9a55-2f4de1f3c0a1")
 
 
-def chunk_id(chunk: Chunk, embedder_name: str) -> str:
-    """Return the chunk's deterministic point id (document, index, chunker and embedder)."""
-    key = f"{chunk.document_id}:{chunk.index}:{CHUNKER_VERSION}:{embedder_name}"
+def chunk_id(chunk: Chunk, embedder_name: str, workspace_id: str) -> str:
+    """Return the chunk's deterministic point id (workspace, document, index, chunker, embedder).
+
+    The workspace is part of the id: the same file in two workspaces is two sets of points.
+    """
+    key = f"{workspace_id}:{chunk.document_id}:{chunk.index}:{CHUNKER_VERSION}:{embedder_name}"
     return str(uuid.uuid5(CHUNK_NAMESPACE, key))
 
 
@@ -63,7 +66,7 @@ class Ingestor:
         t1 = time.perf_counter()
         chunks = tuple(self.chunker.chunk(text))
         t2 = time.perf_counter()
-        ids = [chunk_id(c, self.embedder.name) for c in chunks]
+        ids = [chunk_id(c, self.embedder.name, workspace_id) for c in chunks]
         missing = self.store.missing_ids(ids) if ids else set()
         todo = [(i, c) for i, c in zip(ids, chunks, strict=True) if i in missing]
         vectors = self.embedder.embed([c.text for _, c in todo])

@@ -89,35 +89,33 @@ class ReviewService:
     ) -> Report:
         """Review one PDF; BadDocumentError for bad input, ModelUnavailableError when it is down."""
         say = progress or (lambda _stage: None)
-        started = time.perf_counter()
         say("ingesting")
+        started = time.perf_counter()
+        ingested = self.ingest(data, filename, workspace_id)
+        self.parts.files.save_pdf(workspace_id, ingested.text.document_id, data, filename)
+        return self.review_text(ingested.text, time.perf_counter() - started, say)
+
+    def ingest(self, data: bytes, filename: str, workspace_id: str) -> IngestResult:
+        """Parse, chunk, embed and index a PDF, and keep its text for the review stage."""
         ingested = self.parts.ingestor.ingest(data, filename, workspace_id)
-        self.parts.files.save_pdf(ingested.text.document_id, data, filename)
-        self.parts.files.save_text(ingested.text)
-        review_started = time.perf_counter()
+        self.parts.files.save_text(workspace_id, ingested.text)
+        return ingested
+
+    def review_text(
+        self, doc: ExtractedText, ingest_s: float = 0.0, progress: Progress | None = None
+    ) -> Report:
+        """Find, check and summarise the clauses of an ingested document."""
+        say = progress or (lambda _stage: None)
         say("reviewing")
-        report = self._review(ingested, say)
-        done = time.perf_counter()
+        started = time.perf_counter()
+        report = self._review(doc, say)
+        review_s = time.perf_counter() - started
         timing = Timing(
-            ingest_s=round(review_started - started, 3),
-            review_s=round(done - review_started, 3),
-            total_s=round(done - started, 3),
+            ingest_s=round(ingest_s, 3),
+            review_s=round(review_s, 3),
+            total_s=round(ingest_s + review_s, 3),
         )
-        report = report.model_copy(update={"timing": timing})
-        self.parts.files.save_report(report)
-        return report
-
-    def review_stored(self, document_id: str, workspace_id: str) -> Report | None:
-        """Review a document already in the file store; None when it is no longer there."""
-        stored = self.parts.files.load_pdf(document_id)
-        if stored is None:
-            return None
-        data, filename = stored
-        return self.review(data, filename, workspace_id)
-
-    def record_failure(self, document_id: str, reason: str) -> None:
-        """Keep why a stored document could not be reviewed."""
-        self.parts.files.save_failure(document_id, reason)
+        return report.model_copy(update={"timing": timing})
 
     def _drafts(self, doc: ExtractedText) -> list[Draft]:
         ex = self.settings.extraction
@@ -134,8 +132,7 @@ class ReviewService:
             log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
         return drafts
 
-    def _review(self, ingested: IngestResult, say: Progress) -> Report:
-        doc = ingested.text
+    def _review(self, doc: ExtractedText, say: Progress) -> Report:
         categories = self.parts.clause_model.categories
         drafts = self._drafts(doc)
         found = {d.category for d in drafts}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class QdrantStore:
 
     def __init__(self, client: QdrantClient, dim: int) -> None:
         self._client = client
+        # Local mode is not thread-safe, and a worker runs several tasks in threads.
+        self._lock = threading.RLock()
         if not client.collection_exists(COLLECTION):
             client.create_collection(
                 COLLECTION,
@@ -63,31 +66,33 @@ class QdrantStore:
 
     def missing_ids(self, ids: Sequence[str]) -> set[str]:
         """Return the ids not yet stored."""
-        found = self._client.retrieve(COLLECTION, ids=list(ids), with_payload=False)
+        with self._lock:
+            found = self._client.retrieve(COLLECTION, ids=list(ids), with_payload=False)
         return set(ids) - {str(p.id) for p in found}
 
     def upsert(self, workspace_id: str, points: Sequence[tuple[str, EmbeddedChunk]]) -> None:
         """Insert or replace points; the same id twice leaves one point."""
         if not points:
             return
-        self._client.upsert(
-            COLLECTION,
-            points=[
-                models.PointStruct(
-                    id=point_id,
-                    vector=item.vector.tolist(),
-                    payload={
-                        "workspace_id": workspace_id,
-                        "document_id": item.chunk.document_id,
-                        "page": item.chunk.page,
-                        "start": item.chunk.start,
-                        "end": item.chunk.end,
-                        "section": item.chunk.section,
-                    },
-                )
-                for point_id, item in points
-            ],
-        )
+        with self._lock:
+            self._client.upsert(
+                COLLECTION,
+                points=[
+                    models.PointStruct(
+                        id=point_id,
+                        vector=item.vector.tolist(),
+                        payload={
+                            "workspace_id": workspace_id,
+                            "document_id": item.chunk.document_id,
+                            "page": item.chunk.page,
+                            "start": item.chunk.start,
+                            "end": item.chunk.end,
+                            "section": item.chunk.section,
+                        },
+                    )
+                    for point_id, item in points
+                ],
+            )
 
     def search(
         self,
@@ -97,13 +102,14 @@ class QdrantStore:
         document_id: str | None = None,
     ) -> list[ScoredChunk]:
         """Return the nearest chunks of this workspace (and document, when given)."""
-        hits = self._client.query_points(
-            COLLECTION,
-            query=vector.tolist(),
-            query_filter=_filter(workspace_id, document_id),
-            limit=limit,
-            with_payload=True,
-        ).points
+        with self._lock:
+            hits = self._client.query_points(
+                COLLECTION,
+                query=vector.tolist(),
+                query_filter=_filter(workspace_id, document_id),
+                limit=limit,
+                with_payload=True,
+            ).points
         return [
             ScoredChunk(
                 id=str(h.id),
@@ -118,9 +124,30 @@ class QdrantStore:
             if h.payload is not None
         ]
 
+    def delete_document(self, workspace_id: str, document_id: str) -> None:
+        """Remove every point of one document of one workspace."""
+        with self._lock:
+            self._client.delete(
+                COLLECTION,
+                points_selector=models.FilterSelector(filter=_filter(workspace_id, document_id)),
+                wait=True,
+            )
+            self._scrub_local()
+
+    def _scrub_local(self) -> None:
+        # Local mode keeps points in SQLite, whose freed pages still hold deleted payloads
+        # (section titles are contract text). Rewrite the file so erased data is really gone.
+        # qdrant-client has no public call for this; a server compacts on its own.
+        local = getattr(self._client, "_client", None)
+        collection = getattr(local, "collections", {}).get(COLLECTION)
+        storage = getattr(getattr(collection, "storage", None), "storage", None)
+        if storage is not None:
+            storage.execute("VACUUM")
+
     def count(self, workspace_id: str, document_id: str | None = None) -> int:
         """Count the points of a workspace (and document, when given)."""
-        result = self._client.count(
-            COLLECTION, count_filter=_filter(workspace_id, document_id), exact=True
-        )
+        with self._lock:
+            result = self._client.count(
+                COLLECTION, count_filter=_filter(workspace_id, document_id), exact=True
+            )
         return int(result.count)

@@ -53,8 +53,9 @@ def test_chunks_keep_pages_and_offsets_and_never_cross_a_page() -> None:
 
 def test_chunk_ids_are_deterministic(sample_bytes: bytes) -> None:
     doc = PypdfParser().parse(sample_bytes, "agency.pdf")
-    first = [chunk_id(c, "m") for c in ClauseChunker().chunk(doc)]
-    second = [chunk_id(c, "m") for c in ClauseChunker().chunk(doc)]
+    first = [chunk_id(c, "m", "ws") for c in ClauseChunker().chunk(doc)]
+    second = [chunk_id(c, "m", "ws") for c in ClauseChunker().chunk(doc)]
     assert first == second
     assert len(set(first)) == len(first)
-    assert first != [chunk_id(c, "other-embedder") for c in ClauseChunker().chunk(doc)]
+    assert first != [chunk_id(c, "other-embedder", "ws") for c in ClauseChunker().chunk(doc)]
+    assert first != [chunk_id(c, "m", "another-workspace") for c in ClauseChunker().chunk(doc)]

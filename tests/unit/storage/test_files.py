@@ -1,41 +1,35 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from app.review.report import DocumentInfo, Report, Summary, Timing, TraceInfo, Usage
+from app.ingestion.types import ExtractedText
 from app.storage.files import DocumentFiles
 
 DOC_ID = "ab" * 32
 
 
-def _report() -> Report:
-    return Report(
-        document=DocumentInfo(id=DOC_ID, filename="x.pdf", sha256=DOC_ID, pages=1),
-        status="completed",
-        clauses=[],
-        missing=[],
-        summary=Summary(key_terms={}, memo=""),
-        usage=Usage(),
-        timing=Timing(ingest_s=0, review_s=0, total_s=0),
-        trace=TraceInfo(id="t"),
-    )
-
-
-def test_outcome_goes_from_queued_to_the_latest_report_or_failure(tmp_path: Path) -> None:
+def test_pdf_and_text_round_trip_per_workspace(tmp_path: Path) -> None:
     files = DocumentFiles(tmp_path)
-    assert files.outcome(DOC_ID) is None
-    files.save_pdf(DOC_ID, b"%PDF-1.7 ...", "contract.pdf")
-    assert json.loads(files.outcome(DOC_ID) or "") == {"status": "queued"}
-    files.save_failure(DOC_ID, "corrupt or truncated PDF")
-    assert json.loads(files.outcome(DOC_ID) or "")["status"] == "failed"
-    files.save_report(_report())
-    assert json.loads(files.outcome(DOC_ID) or "")["status"] == "completed"
-    assert files.load_pdf(DOC_ID) == (b"%PDF-1.7 ...", "contract.pdf")
+    files.save_pdf("ws1", DOC_ID, b"%PDF-1.7 ...", "contract.pdf")
+    text = ExtractedText.from_pages(DOC_ID, "contract.pdf", ["page one", "page two"])
+    files.save_text("ws1", text)
+    assert files.load_pdf("ws1", DOC_ID) == (b"%PDF-1.7 ...", "contract.pdf")
+    assert files.load_text("ws1", DOC_ID) == text
+    assert files.load_pdf("ws2", DOC_ID) is None
+    assert files.load_text("ws2", DOC_ID) is None
 
 
-def test_ids_that_are_not_digests_never_become_paths(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
-        DocumentFiles(tmp_path).outcome("../etc")
+def test_erase_leaves_no_file_behind(tmp_path: Path) -> None:
+    files = DocumentFiles(tmp_path)
+    files.save_pdf("ws1", DOC_ID, b"%PDF-1.7 secret", "contract.pdf")
+    files.erase("ws1", DOC_ID)
+    assert files.load_pdf("ws1", DOC_ID) is None
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a/b", ""])
+def test_ids_that_are_not_digests_never_become_paths(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ValueError, match="hex digests"):
+        DocumentFiles(tmp_path).folder("ws1", bad)

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): documents, batches, health and metrics."""

@@ -1,0 +1,60 @@
+"""The FastAPI application: resources in the lifespan, one handler for expected errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.api import batches, documents, health
+from app.api.metrics import ApiMetrics
+from app.api.resources import Resources
+from app.config import Settings
+from app.errors import LexcrewError
+from app.offline import apply_offline_environment
+
+log = logging.getLogger("lexcrew.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API; resources are created when it starts, not at import."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        apply_offline_environment(settings)
+        resources = Resources.build(settings)
+        app.state.resources = resources
+        app.state.metrics = ApiMetrics(resources.sessions)
+        log.info("api.started")
+        try:
+            yield
+        finally:
+            resources.close()
+
+    app = FastAPI(
+        title="lexcrew",
+        version="1",
+        summary="Contract review: upload PDFs, get verified findings, key terms and a memo.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(LexcrewError)
+    async def expected_error(_request: Request, exc: LexcrewError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status_code, headers=headers)
+
+    @app.middleware("http")
+    async def metered(request: Request, call_next):  # type: ignore[no-untyped-def]
+        metrics: ApiMetrics | None = getattr(request.app.state, "metrics", None)
+        if metrics is None:
+            return await call_next(request)
+        return await metrics.middleware(request, call_next)
+
+    app.include_router(documents.router)
+    app.include_router(batches.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""A document's life in the service: statuses, leases, processing, queries and erasure."""

@@ -1,0 +1,128 @@
+"""Reads, always scoped to one workspace: another workspace's ids look like missing ones."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.documents.status import FINAL, Status
+from app.errors import NotFoundError
+from app.storage.models import Batch, BatchItem, Document, ReportRow
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """What `GET /documents` can filter on."""
+
+    status: str | None = None
+    batch_id: str | None = None
+    filename: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def get_document(session: Session, workspace_id: str, document_id: str) -> Document:
+    """Return one document of the workspace, or raise NotFoundError."""
+    doc = session.get(Document, (workspace_id, document_id))
+    if doc is None:
+        raise NotFoundError("no such document")
+    return doc
+
+
+def list_documents(
+    session: Session, workspace_id: str, where: DocumentFilter
+) -> tuple[list[Document], int]:
+    """Return a page of the workspace's documents, newest first, and the total count."""
+    query = select(Document).where(Document.workspace_id == workspace_id)
+    if where.status:
+        query = query.where(Document.status == where.status)
+    if where.filename:
+        query = query.where(Document.filename.contains(where.filename, autoescape=True))
+    if where.batch_id:
+        get_batch(session, workspace_id, where.batch_id)
+        members = select(BatchItem.document_id).where(BatchItem.batch_id == where.batch_id)
+        query = query.where(Document.id.in_(members))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(
+        query.order_by(Document.created_at.desc(), Document.id)
+        .limit(where.limit)
+        .offset(where.offset)
+    ).all()
+    return list(page), int(total)
+
+
+def get_report(session: Session, workspace_id: str, document_id: str) -> dict[str, object]:
+    """Return the report of a completed document, or raise NotFoundError."""
+    get_document(session, workspace_id, document_id)
+    row = session.get(ReportRow, (workspace_id, document_id))
+    if row is None:
+        raise NotFoundError("this document has no report yet; see its status")
+    return dict(row.body)
+
+
+def get_batch(session: Session, workspace_id: str, batch_id: str) -> Batch:
+    """Return one batch of the workspace, or raise NotFoundError."""
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.workspace_id != workspace_id:
+        raise NotFoundError("no such batch")
+    return batch
+
+
+@dataclass(frozen=True)
+class BatchItemView:
+    """One file of a batch with its document's current state."""
+
+    filename: str
+    document: Document | None
+    status_code: int | None
+    reason: str | None
+
+
+def batch_items(session: Session, workspace_id: str, batch_id: str) -> list[BatchItemView]:
+    """Return every file of a batch in the order it was posted."""
+    get_batch(session, workspace_id, batch_id)
+    rows = session.execute(
+        select(BatchItem, Document)
+        .outerjoin(
+            Document,
+            (Document.workspace_id == BatchItem.workspace_id)
+            & (Document.id == BatchItem.document_id),
+        )
+        .where(BatchItem.batch_id == batch_id)
+        .order_by(BatchItem.position)
+    ).all()
+    return [BatchItemView(i.filename, d, i.status_code, i.reason) for i, d in rows]
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Counts per status and the share of work done."""
+
+    counts: dict[str, int]
+    total: int
+    done: int
+    progress: float
+
+
+def batch_progress(items: list[BatchItemView]) -> BatchProgress:
+    """Summarise a batch: refused files count as done (they will not change)."""
+    counts: Counter[str] = Counter()
+    work = 0.0
+    for item in items:
+        status = item.document.status if item.document is not None else "refused"
+        counts[status] += 1
+        finished = item.document is None or item.document.status in FINAL
+        work += 1.0 if finished else (item.document.progress if item.document else 0.0)
+    done = sum(n for s, n in counts.items() if s == "refused" or s in FINAL)
+    total = len(items)
+    return BatchProgress(dict(counts), total, done, round(work / total, 4) if total else 1.0)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """Return the number of documents per status over all workspaces (for /metrics)."""
+    rows = session.execute(select(Document.status, func.count()).group_by(Document.status))
+    found = {str(status): int(n) for status, n in rows.tuples()}
+    return {s.value: found.get(s.value, 0) for s in Status}

@@ -1,0 +1,1 @@
+"""Intake of untrusted uploads: zip archives opened in memory, PDFs probed in a sandbox."""

@@ -1,0 +1,1 @@
+"""Workspaces (clients) and their API keys."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites (real services for integration tests)."""
