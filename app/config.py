@@ -46,6 +46,9 @@ class UploadSettings(BaseModel):
 
     max_file_mb: float = 50.0
     max_files_per_request: int = 1000
+    max_zip_mb: float = Field(
+        default=512.0, description="Size of a zip archive itself, before it is opened."
+    )
     max_zip_entries: int = 5000
     max_zip_total_mb: float = 2048.0
     parse_memory_mb: int = 1024
@@ -54,6 +57,10 @@ class UploadSettings(BaseModel):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_zip_bytes(self) -> int:
+        return int(self.max_zip_mb * 1024 * 1024)
 
     @property
     def max_zip_total_bytes(self) -> int:

@@ -33,7 +33,7 @@ async def read_files(
     for file in files:
         name = display_name(file.filename or "")
         is_zip_name = name.lower().endswith(".zip")
-        cap = limits.max_zip_total_bytes if zips and is_zip_name else limits.max_file_bytes
+        cap = limits.max_zip_bytes if zips and is_zip_name else limits.max_file_bytes
         data = await _read_capped(file, cap)
         if data is None:
             refused.append(Refusal(name, 413, f"file is larger than {cap // (1024 * 1024)} MB"))

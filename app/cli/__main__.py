@@ -2,4 +2,6 @@
 
 from app.cli.main import main
 
-main()
+# Guarded: spawned child processes (the PDF sandbox) import the main module again.
+if __name__ == "__main__":
+    main()

@@ -90,7 +90,7 @@ def _is_skipped(info: zipfile.ZipInfo) -> bool:
         info.is_dir()
         or parts[0] == "__MACOSX"
         or parts[-1].startswith("._")
-        or (parts[-1] == ".DS_Store")
+        or parts[-1] == ".DS_Store"
     )
 
 

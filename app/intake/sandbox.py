@@ -1,8 +1,10 @@
 """PDF parsing in child processes with memory and time limits: a hostile file hurts only its child.
 
 pypdf has a history of denial-of-service bugs (runaway memory, endless loops), so every PDF is
-opened in a pebble worker process. Workers come from a forkserver, never a fork of this process:
-the parent may hold torch threads, and a forked copy of a threaded process can deadlock.
+opened in a pebble worker process. Workers are spawned, never forked from this process: the
+parent may hold torch threads, and a forked copy of a threaded process can deadlock. Not a
+forkserver either: its Unix socket lives in the temp dir under the data dir, and a long data
+dir path overflows the 108-byte limit of socket paths.
 """
 
 from __future__ import annotations
@@ -90,8 +92,20 @@ class PdfSandbox:
 
     def _run(self, function: Callable[..., T], *args: object) -> T:
         try:
-            return self._schedule(function, args).result()
-        except BadDocumentError:
+            return self._attempt(function, args)
+        except BrokenProcessPool:
+            # Pebble breaks the whole pool when a worker dies holding no task (killed while
+            # idle), failing the tasks still queued: give this one a second go on a fresh pool.
+            try:
+                return self._attempt(function, args)
+            except BrokenProcessPool as exc:
+                raise BadDocumentError("the PDF parser crashed (its worker died)") from exc
+
+    def _attempt(self, function: Callable[..., T], args: tuple[object, ...]) -> T:
+        future = self._schedule(function, args)
+        try:
+            return future.result()
+        except (BadDocumentError, BrokenProcessPool):
             raise
         except TimeoutError as exc:
             raise BadDocumentError(f"PDF took more than {self.timeout_s:g} s to parse") from exc
@@ -99,8 +113,6 @@ class PdfSandbox:
             raise self._out_of_memory() from exc
         except ProcessExpired as exc:
             raise self._expired(exc) from exc
-        except BrokenProcessPool as exc:
-            raise BadDocumentError("the PDF parser crashed (its worker died)") from exc
         except Exception as exc:
             # pypdf raised something it should not (RecursionError, IndexError...): the file is
             # still the cause, but keep the child's traceback for whoever fixes the parser.
@@ -112,6 +124,8 @@ class PdfSandbox:
             if self._closed:
                 raise RuntimeError("the PDF sandbox is closed")
             pool = self._pool
+            # Pebble starts a task's clock when a worker takes it: time queued behind other
+            # files does not count against this one (pebble checks the clocks every 0.1 s).
             if pool is None or not pool.active:
                 pool = self._replace_pool()
             try:
@@ -141,9 +155,8 @@ class PdfSandbox:
 
 
 def _new_pool(workers: int) -> ProcessPool:
-    context = multiprocessing.get_context("forkserver")
-    # The forkserver imports the parser once; each worker is then a cheap fork of it.
-    context.set_forkserver_preload(["__main__", __name__])
+    # Workers live on between tasks, so the import cost of spawning is paid once per worker.
+    context = multiprocessing.get_context("spawn")
     return ProcessPool(max_workers=workers, initializer=_init_worker, context=context)
 
 
@@ -163,7 +176,8 @@ def _init_worker() -> None:
 def _address_space_cap(memory_mb: int) -> Iterator[None]:
     """Cap this process's address space while the body runs; exit when the body exceeds it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = memory_mb * _MB if hard == resource.RLIM_INFINITY else min(memory_mb * _MB, hard)
+    # Never loosen a stricter limit the service was started with.
+    cap = min([memory_mb * _MB] + [v for v in (soft, hard) if v != resource.RLIM_INFINITY])
     # Set per task, not once per worker: receiving the task happens outside any code of ours,
     # and a cap hit there would break the pool instead of refusing the file.
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))

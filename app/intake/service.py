@@ -110,6 +110,9 @@ class Intake:
             if earlier is not None:
                 return earlier
         checked, refused = self._check_all(uploads, refused)
+        if not checked:
+            # Nothing to review: no batch, and the caller answers with the refusals.
+            return IntakeResult([], refused)
         batch_id = uuid.uuid4().hex
         try:
             with transaction(self.sessions) as session:

@@ -7,8 +7,8 @@ Refused at intake, by `PdfSandbox.probe` (PDFs) or `read_zip` (archives):
 - empty.pdf       422 "empty file"          (magic-byte check, before any child process)
 - not_a_pdf.pdf   415 "not a pdf"           (a PNG; magic-byte check, before any child process)
 - corrupt.pdf     422 "corrupt"             (pypdf cannot read it)
-- truncated.pdf   422 "truncated"           (the first third of the sample: pypdf with
-                                             pypdf 7.1 cannot count its pages)
+- truncated.pdf   422 "truncated"           (the first third of the sample: pypdf 7.1
+                                             cannot count its pages, so probe refuses it)
 - encrypted.pdf   422 "encrypted"
 - zero_pages.pdf  422 "zero pages"
 - many_pages.pdf  413 "more than the limit" (one page more than `max_pages`)
@@ -20,7 +20,8 @@ Passing intake, refused at full parse (names in `PASSES_PROBE`):
 
 - scanned.pdf     422 "no text layer"       (blank pages: readable, but nothing to review)
 
-`slow_pdf` builds a small PDF that takes seconds to parse, for time limits and crashes.
+Outside the corpus, for the sandbox's limits: `slow_pdf` takes seconds to parse (time limit,
+crashes), `bloated_pdf` needs many MB to parse (memory limit). Both pass `probe`.
 """
 
 from __future__ import annotations
@@ -120,6 +121,15 @@ def _one_entry_zip64(name: bytes, deflated: bytes, crc: int, size: int) -> bytes
 
 def slow_pdf(lines: int = 200_000) -> bytes:
     """Return a one-page PDF of `lines` text lines: a few KB that take seconds to parse."""
+    return _text_page(b"BT /F1 12 Tf 72 700 Td " + b"(Hello world) Tj 0 -1 Td " * lines + b"ET")
+
+
+def bloated_pdf(content_mb: int) -> bytes:
+    """Return a one-page PDF of a few KB whose content stream inflates to `content_mb` MB."""
+    return _text_page(b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n" + b" " * (content_mb * _MB))
+
+
+def _text_page(content: bytes) -> bytes:
     writer = PdfWriter()
     page = writer.add_blank_page(width=612, height=792)
     font = DictionaryObject(
@@ -132,9 +142,9 @@ def slow_pdf(lines: int = 200_000) -> bytes:
     page[NameObject("/Resources")] = DictionaryObject(
         {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
     )
-    content = DecodedStreamObject()
-    content.set_data(b"BT /F1 12 Tf 72 700 Td " + b"(Hello world) Tj 0 -1 Td " * lines + b"ET")
-    page.replace_contents(content.flate_encode())
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    page.replace_contents(stream.flate_encode())
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

@@ -22,7 +22,8 @@ def redis_db_url(server: RedisServer) -> str:
 
 @pytest.fixture(scope="module")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_server: RedisServer,  # noqa: F811
 ) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("stack")
     live = Stack(root, redis_db_url(redis_server))

@@ -85,7 +85,8 @@ def test_killing_the_worker_mid_review_20_times_loses_nothing(fresh_stack: Stack
 
 
 def test_batch_completes_across_a_redis_restart(
-    tmp_path: Path, redis_server: RedisServer  # noqa: F811
+    tmp_path: Path,
+    redis_server: RedisServer,
 ) -> None:
     # A Redis without persistence: the restart loses every queued message, and the
     # database, through the sweeper, still gets the whole batch done.

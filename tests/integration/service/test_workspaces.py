@@ -79,7 +79,7 @@ def test_erasure_leaves_nothing_behind(stack: Stack) -> None:
     wait_until("the purge to finish", lambda: _purges(database) == 0, 120)
     with database.connect() as connection:
         for table in inspect(database).get_table_names():
-            rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608
+            rows = connection.execute(text(f"SELECT * FROM {table}")).all()
             assert not [r for r in rows if doc in map(str, r) or name in map(str, r)], table
         connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     database.dispose()
