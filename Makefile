@@ -7,7 +7,7 @@ SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEM
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-unit test-integration lint format eval bench clean
+.PHONY: run review test test-unit test-integration lint format eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[dev]"
 	touch $(STAMP)
 
+# The service on http://127.0.0.1:8000 (API docs at /docs) with its own worker, no Redis needed.
 run: $(STAMP)
+	$(BIN)/lexcrew serve
+
+# One contract reviewed from the command line, no server.
+review: $(STAMP)
 	$(BIN)/lexcrew review $(SAMPLE) --out out/$(notdir $(basename $(SAMPLE))).json
 
 test: $(STAMP)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api import batches, documents, health
@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.reason}, status_code=exc.status_code, headers=headers)
 
     @app.middleware("http")
-    async def metered(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def metered(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         metrics: ApiMetrics | None = getattr(request.app.state, "metrics", None)
         if metrics is None:
             return await call_next(request)

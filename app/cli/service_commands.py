@@ -7,13 +7,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import app, cli_settings, console, read_input, say_error
 from app.config import Settings
 from app.errors import LexcrewError
+
+if TYPE_CHECKING:
+    from app.workspaces.service import Workspaces
 
 workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (clients) and API keys.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -51,11 +54,13 @@ def serve(
     import uvicorn
 
     from app.api.main import create_app
-    from app.storage.migrate import open_database
 
     settings = cli_settings()
     settings.ensure_dirs()
-    open_database(settings)[0].dispose()
+    first_key = _workspaces(settings).first_start()
+    if first_key is not None:
+        console.print("First start: created workspace 'default'. Its API key (shown once):")
+        console.print(first_key, soft_wrap=True, highlight=False)
     child = None
     if settings.api.embedded_worker if worker is None else worker:
         child = subprocess.Popen(_worker_argv(settings, None, beat=True))
@@ -75,7 +80,7 @@ def serve(
                 child.kill()
 
 
-def _workspaces(settings: Settings):  # type: ignore[no-untyped-def]
+def _workspaces(settings: Settings) -> Workspaces:
     from app.storage.migrate import open_database
     from app.workspaces.service import Workspaces
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.orm import Session
 
 from app.documents.status import STAGE_STATUS, Stage, Status
 from app.storage.models import Document, ReportRow, utcnow
 
 
-def _doc(workspace_id: str, document_id: str) -> list[object]:
-    return [Document.workspace_id == workspace_id, Document.id == document_id]
+def _doc(workspace_id: str, document_id: str) -> ColumnElement[bool]:
+    return and_(Document.workspace_id == workspace_id, Document.id == document_id)
 
 
-def _claimable(stage: Stage, now: datetime) -> object:
+def _claimable(stage: Stage, now: datetime) -> ColumnElement[bool]:
     free = or_(Document.lease_token.is_(None), Document.lease_expires_at < now)
     if stage is Stage.INGEST:
         waiting = Document.status == Status.QUEUED
@@ -44,8 +44,8 @@ def claim(
     token = uuid.uuid4().hex
     result = session.execute(
         update(Document)
-        .where(*_doc(workspace_id, document_id))
-        .where(_claimable(stage, now), Document.attempts < max_attempts)  # type: ignore[arg-type]
+        .where(_doc(workspace_id, document_id))
+        .where(_claimable(stage, now), Document.attempts < max_attempts)
         .values(
             status=STAGE_STATUS[stage],
             lease_token=token,

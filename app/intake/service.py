@@ -233,6 +233,7 @@ def _items(
     accepted: list[Accepted],
     refused: list[Refusal],
 ) -> None:
+    rows: list[tuple[str, str | None, int | None, str | None]]
     rows = [(a.name, a.document_id, None, None) for a in accepted]
     rows += [(r.name, None, r.status_code, r.reason) for r in refused]
     for position, (name, document_id, code, reason) in enumerate(rows):

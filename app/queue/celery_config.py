@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
-from kombu import Exchange, Queue
+from kombu import Exchange, Queue  # type: ignore[attr-defined]
 
 from app.config import Settings
 from app.documents.status import Stage
@@ -20,6 +20,11 @@ TASKS = {Stage.INGEST: INGEST_TASK, Stage.REVIEW: REVIEW_TASK}
 QUEUES = ("interactive", "bulk")
 
 log = logging.getLogger("lexcrew.queue")
+
+
+def _queue(name: str) -> Queue:
+    # Each queue on its own exchange: a shared default exchange would route bulk to nowhere.
+    return Queue(name, Exchange(name), routing_key=name)  # type: ignore[no-untyped-call]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -42,7 +47,7 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
+        task_queues=[_queue(name) for name in QUEUES],
         task_default_queue="interactive",
         worker_prefetch_multiplier=1,
         broker_transport_options=options,

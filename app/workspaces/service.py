@@ -68,6 +68,16 @@ class Workspaces:
             session.add(workspace)
             return workspace
 
+    def first_start(self, name: str = "default") -> str | None:
+        """Create a first workspace when there is none with keys; return its key, else None."""
+        with self.sessions() as session:
+            if session.scalar(select(ApiKey.id).limit(1)) is not None:
+                return None
+        try:
+            return self.create(name)[1]
+        except ConflictError:
+            return self.add_key(name)
+
     def authenticate(self, key: str) -> Workspace:
         """Return the workspace of a valid, unrevoked key, or raise AuthenticationError."""
         if not key.startswith(KEY_PREFIX):

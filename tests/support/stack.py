@@ -45,7 +45,7 @@ class Stack:
             "LEXCREW_WORKER__LEASE_S": "6",
             "LEXCREW_WORKER__HEARTBEAT_S": "1",
             "LEXCREW_WORKER__SWEEP_INTERVAL_S": "1",
-            "LEXCREW_WORKER__QUEUED_TIMEOUT_S": "5",
+            "LEXCREW_WORKER__QUEUED_TIMEOUT_S": "20",
             **env,
         }
         self.env.pop("LEXCREW_REDIS_URL", None)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +118,30 @@ def test_health_and_metrics(stack: Stack) -> None:
         metrics = api.get("/metrics").text
     assert 'lexcrew_documents{status="completed"}' in metrics
     assert "lexcrew_http_request_seconds_bucket" in metrics
+
+
+def test_schemathesis_finds_no_server_error(stack: Stack, key: str) -> None:
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("st")),
+            "run",
+            f"{stack.base_url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--header",
+            f"Authorization: Bearer {key}",
+            "--max-examples",
+            "15",
+            "--request-timeout",
+            "60",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
+        cwd=stack.root,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert stack.api_alive()

@@ -136,3 +136,20 @@ def test_a_document_that_kills_its_worker_fails_after_3_attempts(fresh_stack: St
     assert states[poison]["status"] == "failed"
     assert "gave up after 3 attempts" in states[poison]["reason"]
     assert [states[d]["status"] for d in others] == ["completed", "completed"]
+
+
+def test_interactive_uploads_go_ahead_of_a_waiting_batch(fresh_stack: Stack) -> None:
+    stack = fresh_stack
+    bulk_docs, (single,) = page_documents(4)[:3], page_documents(4)[3:]
+    with stack.client(stack.workspace("priority")) as api:
+        files = [("files", (n, d, "application/pdf")) for n, d in bulk_docs]
+        batch = api.post("/api/v1/batches", files=files).json()
+        bulk = [d["id"] for d in batch["documents"]]
+        upload = api.post(
+            "/api/v1/documents", files=[("files", (single[0], single[1], "application/pdf"))]
+        )
+        interactive = upload.json()["documents"][0]["id"]
+        stack.start_worker()
+        states = wait_final(api, [interactive, *bulk], timeout=600)
+    finished = {i: s["completed_at"] for i, s in states.items()}
+    assert finished[interactive] < min(finished[i] for i in bulk)

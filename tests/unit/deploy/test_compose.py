@@ -13,10 +13,12 @@ def _compose() -> dict:  # type: ignore[type-arg]
 
 def test_every_service_has_a_healthcheck_and_workers_wait_for_redis() -> None:
     services = _compose()["services"]
-    assert {"redis", "worker"} <= set(services)
+    assert {"redis", "postgres", "api", "worker"} <= set(services)
     for name, service in services.items():
         assert "healthcheck" in service, name
-    assert services["worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    for name in ("api", "worker"):
+        for needed in ("redis", "postgres"):
+            assert services[name]["depends_on"][needed]["condition"] == "service_healthy"
 
 
 def test_redis_is_durable_and_never_runs_with_a_default_password() -> None:
@@ -26,6 +28,7 @@ def test_redis_is_durable_and_never_runs_with_a_default_password() -> None:
     assert "${REDIS_PASSWORD:?" in command  # compose refuses to start without a password
     worker_env = _compose()["services"]["worker"]["environment"]
     assert "${REDIS_PASSWORD:?" in worker_env["LEXCREW_REDIS_URL"]
+    assert "${POSTGRES_PASSWORD:?" in worker_env["LEXCREW_DATABASE_URL"]
 
 
 def test_the_image_installs_with_pip_and_runs_as_a_non_root_user() -> None:
