@@ -187,13 +187,21 @@ def warm_up(stack: Stack, doc: tuple[str, bytes], timeout: float) -> float:
     return time.perf_counter() - began
 
 
-def poll_batch(api: httpx.Client, batch_id: str, timeout: float) -> dict[str, Any]:
-    """GET the batch every POLL_S seconds until done == total; return the last answer."""
-    deadline = time.monotonic() + timeout
+def poll_batch(api: httpx.Client, batch_id: str, timeout: float, every: float) -> dict[str, Any]:
+    """GET the batch every POLL_S seconds until done == total; print progress every `every` s."""
+    started = time.monotonic()
+    deadline, shown = started + timeout, started
     while True:
         response = api.get(f"/api/v1/batches/{batch_id}")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        if every and time.monotonic() - shown >= every:
+            shown = time.monotonic()
+            print(
+                f"   {shown - started:6.0f} s  progress {body['progress']:.2f}"
+                f"  done {body['done']}/{body['total']}  {body['counts']}",
+                flush=True,
+            )
         if body["done"] == body["total"]:
             return body
         if time.monotonic() > deadline:
@@ -210,7 +218,7 @@ def run_batch(tmp: Path, threads: int, docs: Docs, args: argparse.Namespace) -> 
             began = time.perf_counter()
             response = api.post("/api/v1/batches", files=[pdf_part(n, d) for n, d in docs])
             assert response.status_code == 202, response.text
-            body = poll_batch(api, response.json()["id"], args.timeout)
+            body = poll_batch(api, response.json()["id"], args.timeout, args.progress_every)
             seconds = time.perf_counter() - began
     return BatchRun(threads, seconds, body["total"], count_pages(docs), body["counts"], warm_s)
 
@@ -244,11 +252,13 @@ def run_throughput(tmp: Path, args: argparse.Namespace) -> None:
     print("   timed from the POST /api/v1/batches until done == total (polled every 0.5 s),")
     print("   after a warm-up document (models loaded) that is not timed")
     runs = []
-    for threads in (1, 2):
+    for threads in args.threads:
         runs.append(run_batch(tmp, threads, docs, args))
         report_batch(runs[-1])
-    one, two = runs
-    print(f"ratio 2 threads / 1 thread: {one.seconds / two.seconds:.2f}x docs/min")
+    if len(runs) == 2:
+        one, two = runs
+        ratio = one.seconds / two.seconds
+        print(f"ratio {two.threads} threads / {one.threads} thread(s): {ratio:.2f}x docs/min")
 
 
 # --- main --------------------------------------------------------------------------------
@@ -265,6 +275,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=4, help="uploads per client")
     parser.add_argument("--batch-docs", type=int, default=12, help="documents in the batch")
     parser.add_argument("--pdf-dir", type=Path, default=None, help="batch from these PDFs")
+    parser.add_argument(
+        "--threads",
+        type=lambda text: [int(t) for t in text.split(",")],
+        default=[1, 2],
+        help="worker threads to compare, e.g. 1,2",
+    )
+    parser.add_argument(
+        "--progress-every", type=float, default=0.0, help="print batch progress every N s"
+    )
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per wait")

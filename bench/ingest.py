@@ -58,6 +58,7 @@ def run_lexcrew(pdfs: list[Path], threads: int, qdrant_dir: Path) -> tuple[Stage
     for pdf in pdfs:
         assert ingestor.ingest(pdf.read_bytes(), pdf.name, "bench").new_points == 0
     again = time.perf_counter() - started
+    ingestor.close()
     store.close()
     return stages, pages, chunks, again
 

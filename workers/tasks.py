@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 
 from app.bootstrap import build_processor
 from app.documents.processing import DocumentProcessor
@@ -51,3 +51,10 @@ def sweep() -> None:
 def _sweep_on_start(**_kwargs: object) -> None:
     # A restarted worker picks up at once what its previous life left behind.
     sweep.delay()
+
+
+@worker_shutdown.connect  # type: ignore[untyped-decorator]
+def _close_on_shutdown(**_kwargs: object) -> None:
+    # The PDF sandbox's child processes would otherwise keep the worker from exiting.
+    if _parts.cache_info().currsize:
+        _parts()[0].close()

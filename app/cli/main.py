@@ -112,6 +112,7 @@ def review(
                         show_report(bar.console, report)
                 bar.advance(task)
     finally:
+        service.close()
         store.close()
     if failed:
         say_error(f"{len(failed)} of {len(paths)} documents failed")
@@ -145,6 +146,7 @@ def evaluate_cmd(
                 on_done=lambda name, _report: bar.update(task, advance=1, description=name),
             )
     finally:
+        service.close()
         store.close()
     if as_json:
         sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -64,6 +66,9 @@ def serve(
     child = None
     if settings.api.embedded_worker if worker is None else worker:
         child = subprocess.Popen(_worker_argv(settings, None, beat=True))
+        # uvicorn re-raises SIGTERM/SIGINT after its own shutdown: stop the worker then too.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, partial(_stop_and_exit, child))
     try:
         uvicorn.run(
             create_app(settings),
@@ -73,11 +78,23 @@ def serve(
         )
     finally:
         if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            _stop(child)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _stop_and_exit(child: subprocess.Popen[bytes], signum: int, _frame: object) -> None:
+    _stop(child)
+    raise SystemExit(128 + signum)
 
 
 def _workspaces(settings: Settings) -> Workspaces:

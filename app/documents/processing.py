@@ -51,6 +51,11 @@ class DocumentProcessor:
         self.store = store
         self.enqueuer = enqueuer
 
+    def close(self) -> None:
+        """Stop child processes and release the vector store."""
+        self.service.close()
+        self.store.close()
+
     def ingest(self, workspace_id: str, document_id: str) -> None:
         """Parse, chunk, embed and index a queued document, then send it to review."""
         lease = self._claim(workspace_id, document_id, Stage.INGEST)

@@ -26,6 +26,8 @@ class PdfParser(Protocol):
 
     def parse(self, data: bytes, filename: str) -> ExtractedText: ...
 
+    def close(self) -> None: ...
+
 
 def document_id_for(data: bytes) -> str:
     """Return the document id: the sha256 of its bytes."""
@@ -74,6 +76,9 @@ class PypdfParser:
 
     def __init__(self, max_pages: int = 1000) -> None:
         self.max_pages = max_pages
+
+    def close(self) -> None:
+        """Release nothing: this parser runs in the calling process."""
 
     def parse(self, data: bytes, filename: str) -> ExtractedText:
         """Extract the text of every page; raise BadDocumentError with a reason when it cannot."""

@@ -59,6 +59,10 @@ class Ingestor:
         self.embedder = embedder
         self.store = store
 
+    def close(self) -> None:
+        """Stop the parser's child processes (the store is closed by its owner)."""
+        self.parser.close()
+
     def ingest(self, data: bytes, filename: str, workspace_id: str) -> IngestResult:
         """Parse, chunk, embed and index one PDF; raises BadDocumentError on bad input."""
         t0 = time.perf_counter()

@@ -95,6 +95,10 @@ class ReviewService:
         self.parts.files.save_pdf(workspace_id, ingested.text.document_id, data, filename)
         return self.review_text(ingested.text, time.perf_counter() - started, say)
 
+    def close(self) -> None:
+        """Stop the child processes the service started."""
+        self.parts.ingestor.close()
+
     def ingest(self, data: bytes, filename: str, workspace_id: str) -> IngestResult:
         """Parse, chunk, embed and index a PDF, and keep its text for the review stage."""
         ingested = self.parts.ingestor.ingest(data, filename, workspace_id)
