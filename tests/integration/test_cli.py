@@ -43,7 +43,7 @@ def test_review_writes_a_grounded_schema_v1_report(tmp_path: Path, data_dir: Pat
     assert report.timing.total_s >= report.timing.review_s > 0
     assert len(report.missing) + len({c.category for c in report.clauses}) == 41
 
-    text_file = data_dir / "documents" / report.document.id / "text.json"
+    text_file = data_dir / "documents" / "local" / report.document.id / "text.json"
     served = json.loads(text_file.read_text())
     for clause in report.clauses:
         assert served["text"][clause.start : clause.end] == clause.text

@@ -427,8 +427,9 @@ class PostgresServer:
                         "the 'postgres' system user (PostgreSQL refuses to run as root)",
                         "postgresql",
                     ) from None
-                # pytest's temp dirs are 0700 root-only: use one the postgres user can reach.
-                root = Path(tempfile.mkdtemp(prefix="lexcrew-pg-"))
+                # pytest's temp dirs (and lexcrew's data dir, which the app makes the temp dir)
+                # are 0700 root-only: use the system temp dir, which the postgres user reaches.
+                root = Path(tempfile.mkdtemp(prefix="lexcrew-pg-", dir="/tmp"))
                 os.chown(root, self._run_as.pw_uid, self._run_as.pw_gid)
                 self._private_dirs.append(root)
             else:
@@ -436,7 +437,7 @@ class PostgresServer:
                 root.mkdir(parents=True, exist_ok=True)
             sock = root / "run"
             if len(str(sock)) > _MAX_SOCKET_DIR_LEN:
-                sock = Path(tempfile.mkdtemp(prefix="lexcrew-pgsock-"))
+                sock = Path(tempfile.mkdtemp(prefix="lexcrew-pgsock-", dir="/tmp"))
                 self._private_dirs.append(sock)
             sock.mkdir(exist_ok=True)
             if self._run_as is not None:
