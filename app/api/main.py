@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from app.api import batches, documents, health
 from app.api.metrics import ApiMetrics
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             resources.close()
 
-    app = FastAPI(
+    # Swagger UI from the package's own files: the machine may have no internet.
+    app = FastAPIOffline(
         title="lexcrew",
         version="1",
         summary="Contract review: upload PDFs, get verified findings, key terms and a memo.",

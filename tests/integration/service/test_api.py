@@ -116,6 +116,11 @@ def test_health_and_metrics(stack: Stack) -> None:
         assert api.get("/healthz").json() == {"status": "ok"}
         assert api.get("/readyz").json() == {"status": "ready"}
         metrics = api.get("/metrics").text
+        docs = api.get("/docs")
+        assert docs.status_code == 200
+        assert "cdn" not in docs.text.lower()  # offline machines still get the API docs
+        asset = docs.text.split('src="', 1)[1].split('"', 1)[0]
+        assert api.get(asset).status_code == 200
     assert 'lexcrew_documents{status="completed"}' in metrics
     assert "lexcrew_http_request_seconds_bucket" in metrics
 
