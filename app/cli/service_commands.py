@@ -28,8 +28,10 @@ app.add_typer(db_app, name="db")
 
 def _worker_argv(settings: Settings, concurrency: int | None, beat: bool) -> list[str]:
     # Threads, not processes: the embedded vector store allows one process per data dir.
+    from app.queue.celery_config import QUEUES
+
     argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker"]
-    argv += ["--loglevel", "INFO", "--pool", "threads", "-Q", "interactive,bulk"]
+    argv += ["--loglevel", "INFO", "--pool", "threads", "-Q", ",".join(QUEUES)]
     argv += ["--concurrency", str(concurrency or settings.worker.concurrency)]
     return argv + (["--beat"] if beat else [])
 

@@ -16,8 +16,9 @@ PURGE_TASK = "lexcrew.purge_document"
 SWEEP_TASK = "lexcrew.sweep"
 TASKS = {Stage.INGEST: INGEST_TASK, Stage.REVIEW: REVIEW_TASK}
 # Workers read the queues in this order: uploads from the web page and single-document posts
-# go ahead of bulk batches.
-QUEUES = ("interactive", "bulk")
+# go ahead of bulk batches, and a batch's ingested documents are reviewed before more of it is
+# ingested, so its first reports arrive early instead of after the whole batch is parsed.
+QUEUES = ("interactive", "bulk-review", "bulk")
 
 log = logging.getLogger("lexcrew.queue")
 
@@ -69,7 +70,9 @@ class CeleryEnqueuer:
 
     def send(self, stage: Stage, workspace_id: str, document_id: str, priority: str) -> bool:
         """Ask a worker to run a stage of a document."""
-        queue = priority if priority in QUEUES else "interactive"
+        queue = "interactive" if priority != "bulk" else "bulk"
+        if queue == "bulk" and stage is Stage.REVIEW:
+            queue = "bulk-review"
         return self._send(TASKS[stage], [workspace_id, document_id], queue)
 
     def purge(self, workspace_id: str, document_id: str) -> bool:
