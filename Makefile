@@ -1,4 +1,4 @@
-# lexcrew: `make run` reviews a bundled sample on the embedded default; `make test` runs the tests.
+# lexcrew: `make run` starts the service on the embedded default; `make test` runs the tests.
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
