@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,8 @@ def test_uploaded_contract_is_reviewed_with_verifiable_findings(
         states = wait_final(api, [doc["id"]], timeout=600)
         assert states[doc["id"]]["status"] == "completed", states
         assert states[doc["id"]]["progress"] == 1.0
+        completed_at = datetime.fromisoformat(states[doc["id"]]["completed_at"])
+        assert completed_at.utcoffset() == timedelta(0)  # times are UTC, with their zone
 
         report = api.get(f"/api/v1/documents/{doc['id']}/report").json()
         text = api.get(f"/api/v1/documents/{doc['id']}/text").json()
