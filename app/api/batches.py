@@ -14,7 +14,6 @@ from app.api.exports import jsonl, reports_csv, reports_zip
 from app.api.schemas import BatchOut, UploadOut
 from app.api.uploads import read_files
 from app.documents import queries
-from app.storage.models import ReportRow
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -78,12 +77,8 @@ def get_results(
 ) -> Response:
     """Return the batch's outcomes: JSON lines (default), a CSV of findings, or a zip of reports."""
     items = queries.batch_items(session, workspace.id, batch_id)
-    reports: dict[str, dict[str, Any]] = {}
-    for item in items:
-        if item.document is not None:
-            row = session.get(ReportRow, (workspace.id, item.document.id))
-            if row is not None:
-                reports[item.document.id] = dict(row.body)
+    ids = [i.document.id for i in items if i.document is not None]
+    reports: dict[str, dict[str, Any]] = dict(queries.reports_of(session, workspace.id, ids))
     lines = [
         {
             "filename": i.filename,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -14,7 +13,6 @@ from app.errors import BadDocumentError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
 console = Console(stderr=True)
-log = logging.getLogger("lexcrew.cli")
 
 
 def cli_settings() -> Settings:

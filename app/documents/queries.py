@@ -63,6 +63,18 @@ def get_report(session: Session, workspace_id: str, document_id: str) -> dict[st
     return dict(row.body)
 
 
+def reports_of(
+    session: Session, workspace_id: str, document_ids: list[str]
+) -> dict[str, dict[str, object]]:
+    """Return the reports of several documents in one query, by document id."""
+    rows = session.scalars(
+        select(ReportRow).where(
+            ReportRow.workspace_id == workspace_id, ReportRow.document_id.in_(document_ids)
+        )
+    )
+    return {row.document_id: dict(row.body) for row in rows}
+
+
 def get_batch(session: Session, workspace_id: str, batch_id: str) -> Batch:
     """Return one batch of the workspace, or raise NotFoundError."""
     batch = session.get(Batch, batch_id)

@@ -59,11 +59,11 @@ class _Checked:
     pages: int
 
 
-def request_hash(uploads: list[Upload], refused: list[Refusal]) -> str:
+def request_hash(uploads: list[Upload], ids: list[str], refused: list[Refusal]) -> str:
     """Return a fingerprint of a request's files (for Idempotency-Key checks)."""
     digest = hashlib.sha256()
-    for upload in uploads:
-        digest.update(f"{upload.name}\0{document_id_for(upload.data)}\n".encode())
+    for upload, document_id in zip(uploads, ids, strict=True):
+        digest.update(f"{upload.name}\0{document_id}\n".encode())
     for refusal in refused:
         digest.update(f"{refusal.name}\0refused\n".encode())
     return digest.hexdigest()
@@ -90,7 +90,8 @@ class Intake:
         self, workspace_id: str, uploads: list[Upload], refused: list[Refusal], priority: str
     ) -> IntakeResult:
         """Accept the good uploads as documents; report each bad one with its reason."""
-        checked, refused = self._check_all(uploads, refused)
+        ids = [document_id_for(u.data) for u in uploads]
+        checked, refused = self._check_all(uploads, ids, refused)
         with transaction(self.sessions) as session:
             accepted, new = self._store(session, workspace_id, checked, priority)
         self._send(workspace_id, new, priority)
@@ -104,12 +105,14 @@ class Intake:
         idempotency_key: str | None,
     ) -> IntakeResult:
         """Accept a batch (bulk priority); the same Idempotency-Key returns the same batch."""
-        fingerprint = request_hash(uploads, refused)
+        # Each file is hashed once: its id serves the fingerprint and the document alike.
+        ids = [document_id_for(u.data) for u in uploads]
+        fingerprint = request_hash(uploads, ids, refused)
         if idempotency_key is not None:
             earlier = self._replay(workspace_id, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier
-        checked, refused = self._check_all(uploads, refused)
+        checked, refused = self._check_all(uploads, ids, refused)
         if not checked:
             # Nothing to review: no batch, and the caller answers with the refusals.
             return IntakeResult([], refused)
@@ -142,23 +145,23 @@ class Intake:
         return IntakeResult(accepted, refused, batch_id)
 
     def _check_all(
-        self, uploads: list[Upload], refused: list[Refusal]
+        self, uploads: list[Upload], ids: list[str], refused: list[Refusal]
     ) -> tuple[list[_Checked], list[Refusal]]:
         checked, refused = [], list(refused)
-        for upload in uploads:
+        for upload, document_id in zip(uploads, ids, strict=True):
             try:
-                checked.append(self._check(upload))
+                checked.append(self._check(upload, document_id))
             except BadDocumentError as exc:
                 refused.append(Refusal(upload.name, exc.status_code, exc.reason))
         return checked, refused
 
-    def _check(self, upload: Upload) -> _Checked:
+    def _check(self, upload: Upload, document_id: str) -> _Checked:
         if len(upload.data) > self.limits.max_file_bytes:
             raise PayloadTooLargeError(
                 f"file is larger than the limit of {self.limits.max_file_mb:g} MB"
             )
         facts = self.prober.probe(upload.data)
-        return _Checked(upload, document_id_for(upload.data), facts.pages)
+        return _Checked(upload, document_id, facts.pages)
 
     def _store(
         self, session: Session, workspace_id: str, checked: list[_Checked], priority: str

@@ -111,6 +111,8 @@ def test_batch_is_idempotent_and_reports_progress_and_results(stack: Stack, key:
 
         table = api.get(f"/api/v1/batches/{batch['id']}/results", params={"format": "csv"})
         rows = list(csv.DictReader(io.StringIO(table.text)))
+        reported = sum(len(o["report"]["clauses"]) for o in outcomes)
+        assert len(rows) == reported  # one row per finding of every report in the batch
         assert {r["document_id"] for r in rows} <= set(ids)
 
 
