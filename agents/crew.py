@@ -62,6 +62,8 @@ class CrewReviewer:
                     document_id=plan.document_id,
                     context_window=self._settings.model.n_ctx,
                     answer_tokens=self._settings.model.max_tokens,
+                    prompt_version=spec.prompt_version,
+                    escalation=spec.escalation,
                 )
                 agents[spec.agent] = _agent(specs[spec.agent], llm)
         tasks = [_task(spec, agents[spec.agent]) for spec in plan.tasks]

@@ -33,6 +33,8 @@ class GatewayLLM(BaseLLM):
     document_id: str | None = None
     context_window: int = 4096
     answer_tokens: int = 256
+    prompt_version: str = ""
+    escalation: str | None = None
     _gateway: ChatModel = PrivateAttr()
 
     def __init__(self, gateway: ChatModel, **data: Any) -> None:
@@ -57,6 +59,8 @@ class GatewayLLM(BaseLLM):
             max_tokens=self.answer_tokens,
             json_schema=json.dumps(schema) if schema else None,
             document_id=self.document_id,
+            prompt_version=self.prompt_version,
+            escalation=self.escalation,
         )
         return self._gateway.complete(request).text
 

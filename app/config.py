@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr
@@ -112,6 +113,135 @@ class ApiSettings(BaseModel):
     )
 
 
+TierName = Literal["self_hosted", "mid", "frontier"]
+TIER_ORDER: tuple[TierName, ...] = ("self_hosted", "mid", "frontier")
+
+
+class TierSettings(BaseModel):
+    """One model tier: which provider serves it, where, at what price."""
+
+    provider: Literal["llamacpp", "openai", "anthropic"] = Field(
+        default="openai",
+        description="llamacpp: in-process GGUF; openai: any OpenAI-compatible server "
+        "(vLLM, llama.cpp server, OpenAI); anthropic: Anthropic's Messages API.",
+    )
+    model: str = ""
+    adapter: str = Field(
+        default="", description="Adapter (LoRA) version served with the model; part of cache keys."
+    )
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    api: Literal["completions", "chat"] = Field(
+        default="chat", description="OpenAI-compatible endpoint: chat or plain completions."
+    )
+    structured: Literal["gbnf", "json_schema", "vllm", "none"] = Field(
+        default="json_schema",
+        description="How a JSON answer is constrained: gbnf (llama.cpp server grammar), "
+        "json_schema (OpenAI response_format), vllm (structured_outputs), none.",
+    )
+    external: bool = Field(
+        default=True, description="Calls leave the premises: redacted, audited, never local_only."
+    )
+    requires_key: bool = Field(default=True, description="Off until api_key is set (paid APIs).")
+    usd_per_mtok_in: float | None = None
+    usd_per_mtok_out: float | None = None
+    usd_per_hour: float | None = Field(
+        default=None, description="Self-hosted: price of the serving machine per hour."
+    )
+    tokens_per_s: float | None = Field(
+        default=None, description="Self-hosted: measured throughput, for cost per call."
+    )
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 60.0
+    max_tokens: int = 512
+
+    @property
+    def enabled(self) -> bool:
+        if self.provider == "llamacpp":
+            return True
+        if not self.model or (self.provider == "openai" and not self.base_url):
+            return False
+        return self.api_key is not None or not self.requires_key
+
+
+def _default_tiers() -> dict[str, TierSettings]:
+    return {
+        "self_hosted": TierSettings(provider="llamacpp", external=False, requires_key=False),
+        "mid": TierSettings(),
+        "frontier": TierSettings(),
+    }
+
+
+class RetrySettings(BaseModel):
+    """Bounded retries of one tier, with exponential backoff and jitter (tenacity)."""
+
+    attempts: int = Field(default=3, ge=1, le=10)
+    initial_wait_s: float = 0.5
+    max_wait_s: float = 8.0
+    max_retry_after_s: float = Field(
+        default=30.0, description="A longer Retry-After fails over to the next tier instead."
+    )
+
+
+class BreakerSettings(BaseModel):
+    """Per-tier circuit breaker: open after consecutive failures, try again after a pause."""
+
+    fail_max: int = 5
+    reset_timeout_s: float = 30.0
+
+
+class CacheSettings(BaseModel):
+    """Semantic cache of model answers, scoped by workspace, model, adapter and prompt."""
+
+    enabled: bool = True
+    similarity: float = Field(default=0.95, ge=0.5, le=1.0)
+    ttl_days: float = 30.0
+    semantic: bool = Field(default=True, description="Nearest-neighbour lookups after the hash.")
+
+
+class BudgetSettings(BaseModel):
+    """Caps in money (USD) and tokens; unset means no cap."""
+
+    call_usd: float | None = None
+    call_tokens: int | None = None
+    document_usd: float | None = None
+    document_tokens: int | None = None
+    batch_usd: float | None = None
+    batch_tokens: int | None = None
+    workspace_day_usd: float | None = None
+    workspace_day_tokens: int | None = None
+
+
+class GatewaySettings(BaseModel):
+    """Tiers, routing, retries, breaker, cache and budgets of the model gateway."""
+
+    tiers: dict[str, TierSettings] = Field(default_factory=_default_tiers)
+    routes: dict[str, TierName] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "extract": "self_hosted",
+            "validate": "self_hosted",
+            "summarize": "self_hosted",
+            "judge": "frontier",
+        },
+        description="The first tier tried for each task.",
+    )
+    escalate_below: float = Field(
+        default=0.35, description="Clauses under this confidence are re-checked at a higher tier."
+    )
+    hard_categories: list[str] = Field(
+        default_factory=lambda: ["Uncapped Liability", "Cap On Liability", "Non-Compete"],
+        description="Categories always re-checked at a higher tier when one is allowed.",
+    )
+    max_escalations: int = 8
+    retry: RetrySettings = RetrySettings()
+    breaker: BreakerSettings = BreakerSettings()
+    cache: CacheSettings = CacheSettings()
+    budget: BudgetSettings = BudgetSettings()
+
+    def tier(self, name: str) -> TierSettings:
+        return self.tiers.get(name) or TierSettings()
+
+
 class Settings(BaseSettings):
     """Everything lexcrew reads from its environment, with defaults for the embedded mode."""
 
@@ -132,6 +262,7 @@ class Settings(BaseSettings):
     upload: UploadSettings = UploadSettings()
     worker: WorkerSettings = WorkerSettings()
     api: ApiSettings = ApiSettings()
+    gateway: GatewaySettings = GatewaySettings()
 
     @property
     def database_url_value(self) -> str:

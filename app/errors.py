@@ -59,3 +59,9 @@ class ConfigurationError(LexcrewError):
     """A setting or a packaged resource is missing or wrong."""
 
     status_code = 500
+
+
+class BudgetExceededError(LexcrewError):
+    """A money or token cap would be overrun by the next model call."""
+
+    status_code = 402

@@ -78,6 +78,8 @@ def review(
     """Review contract PDFs; write one schema-v1 report per document."""
     from app.bootstrap import load_renderer
     from app.cli.view import show_report
+    from app.review.service import Requester
+    from app.workspaces.service import Workspaces
 
     settings = cli_settings()
     render = load_renderer() if html is not None else None
@@ -87,6 +89,8 @@ def review(
     with console.status("loading models…"):
         service, store = _build(settings)
     try:
+        local = Workspaces(service.parts.sessions).ensure_local()
+        who = Requester(local.id, local.local_only)
         with _progress() as bar:
             task = bar.add_task("reviewing", total=len(paths))
             for pdf in paths:
@@ -96,7 +100,7 @@ def review(
                     bar.update(task, description=f"{pdf.name}: {name}")
 
                 try:
-                    report = service.review(read_input(pdf), pdf.name, progress=stage)
+                    report = service.review(read_input(pdf), pdf.name, who, stage)
                 except LexcrewError as exc:
                     failed[pdf] = exc.reason
                     say_error(f"✗ {pdf}: {exc.reason}")

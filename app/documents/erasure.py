@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import delete, update
 
@@ -10,7 +11,15 @@ from app.documents.processing_types import Enqueuer
 from app.errors import NotFoundError
 from app.storage.db import SessionFactory, transaction
 from app.storage.files import DocumentFiles
-from app.storage.models import BatchItem, Document, Purge, ReportRow
+from app.storage.models import (
+    BatchItem,
+    CacheEntry,
+    Document,
+    ModelCall,
+    Purge,
+    RedactionAudit,
+    ReportRow,
+)
 from app.vectorstore.protocol import VectorStore
 
 log = logging.getLogger("lexcrew.documents")
@@ -40,6 +49,18 @@ def erase(
             .values(document_id=None, filename="(erased)", status_code=410, reason="erased")
         )
         session.delete(doc)
+        # Cached answers are contract text; ledger rows keep the spend but lose the id.
+        session.execute(
+            delete(CacheEntry).where(
+                CacheEntry.workspace_id == workspace_id, CacheEntry.document_id == document_id
+            )
+        )
+        for table in (ModelCall, RedactionAudit):
+            session.execute(
+                update(table)
+                .where(table.workspace_id == workspace_id, table.document_id == document_id)
+                .values(document_id=None)
+            )
         session.merge(Purge(workspace_id=workspace_id, document_id=document_id))
     files.erase(workspace_id, document_id)
     enqueuer.purge(workspace_id, document_id)
@@ -52,12 +73,16 @@ def purge_everywhere(
     store: VectorStore,
     workspace_id: str,
     document_id: str,
+    forget_cached: Callable[[str, str], None] | None = None,
 ) -> None:
-    """Remove an erased document's vectors and files; a document uploaded again is kept."""
+    """Remove an erased document's vectors, cache entries and files; a document uploaded again
+    is kept."""
     with sessions() as session:
         back = session.get(Document, (workspace_id, document_id)) is not None
     if not back:
         store.delete_document(workspace_id, document_id)
+        if forget_cached is not None:
+            forget_cached(workspace_id, document_id)
         files.erase(workspace_id, document_id)
     with transaction(sessions) as session:
         session.execute(

@@ -89,15 +89,22 @@ def finish_ingest(session: Session, token: str, pages: int) -> bool:
 
 
 def complete(
-    session: Session, token: str, workspace_id: str, document_id: str, report: dict[str, object]
+    session: Session,
+    token: str,
+    workspace_id: str,
+    document_id: str,
+    report: dict[str, object],
+    status: Status = Status.COMPLETED,
+    reason: str | None = None,
 ) -> bool:
-    """Store the one report and mark the document completed; False when the lease was lost."""
+    """Store the one report and mark the document completed (or budget_exceeded, with what was
+    done); False when the lease was lost."""
     done = _held(
         token,
         session,
-        status=Status.COMPLETED,
+        status=status,
         progress=1.0,
-        reason=None,
+        reason=reason,
         lease_token=None,
         lease_expires_at=None,
         completed_at=utcnow(),

@@ -8,15 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from app.config import WorkerSettings
 from app.documents import lifecycle
 from app.documents.erasure import purge_everywhere
 from app.documents.processing_types import Enqueuer
 from app.documents.status import Stage, Status
 from app.errors import BadDocumentError, ModelUnavailableError
-from app.review.service import Progress, ReviewService
+from app.review.service import Progress, Requester, ReviewService
 from app.storage.db import SessionFactory, transaction
-from app.storage.models import Document
+from app.storage.models import BatchItem, Document, Workspace
 from app.vectorstore.protocol import VectorStore
 
 log = logging.getLogger("lexcrew.documents")
@@ -93,15 +95,23 @@ class DocumentProcessor:
             return
         with self._guard(lease, Stage.REVIEW):
             try:
-                report = self.service.review_text(text, progress=self._progress(lease))
+                report = self.service.review_text(
+                    text, progress=self._progress(lease), who=self._requester(lease)
+                )
             except ModelUnavailableError as exc:
                 with transaction(self.sessions) as session:
                     lifecycle.delay(session, lease.token, exc.reason, self.config.delayed_retry_s)
                 log.warning("documents.delayed document_id=%s", document_id)
                 return
             body = report.model_dump(mode="json")
+            status, reason = Status.COMPLETED, None
+            if report.status == "budget_exceeded":
+                status = Status.BUDGET_EXCEEDED
+                reason = report.summary.memo.split("\n", 1)[0]
             with transaction(self.sessions) as session:
-                done = lifecycle.complete(session, lease.token, workspace_id, document_id, body)
+                done = lifecycle.complete(
+                    session, lease.token, workspace_id, document_id, body, status, reason
+                )
             if not done:
                 self._lost(lease)
                 return
@@ -112,7 +122,12 @@ class DocumentProcessor:
     def purge(self, workspace_id: str, document_id: str) -> None:
         """Finish an erasure in the places only a worker reaches."""
         purge_everywhere(
-            self.sessions, self.service.parts.files, self.store, workspace_id, document_id
+            self.sessions,
+            self.service.parts.files,
+            self.store,
+            workspace_id,
+            document_id,
+            self.service.parts.gateway.cache.forget_document,
         )
 
     def _claim(self, workspace_id: str, document_id: str, stage: Stage) -> Lease | None:
@@ -144,6 +159,21 @@ class DocumentProcessor:
             gone = session.get(Document, (lease.workspace_id, lease.document_id)) is None
         if gone:
             self.purge(lease.workspace_id, lease.document_id)
+
+    def _requester(self, lease: Lease) -> Requester:
+        with self.sessions() as session:
+            workspace = session.get(Workspace, lease.workspace_id)
+            batch_id = session.scalar(
+                select(BatchItem.batch_id)
+                .where(
+                    BatchItem.workspace_id == lease.workspace_id,
+                    BatchItem.document_id == lease.document_id,
+                )
+                .order_by(BatchItem.batch_id.desc())
+                .limit(1)
+            )
+        local_only = True if workspace is None else workspace.local_only
+        return Requester(lease.workspace_id, local_only, batch_id)
 
     def _priority(self, lease: Lease) -> str:
         with self.sessions() as session:

@@ -13,14 +13,20 @@ from app.gateway.prompt_format import to_completion_prompt
 from app.gateway.types import Completion, CompletionRequest
 
 
+def gbnf_for_schema(schema: str) -> str:
+    """Translate a JSON schema into a GBNF grammar (for llama.cpp servers)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    return str(json_schema_to_gbnf(schema))
+
+
 class LlamaCppModel:
     """A GGUF model (plus optional LoRA) run by llama-cpp-python; one call at a time."""
 
-    tier = "self_hosted"
-
-    def __init__(self, gguf: Path, settings: ModelSettings) -> None:
+    def __init__(self, gguf: Path, settings: ModelSettings, tier: str = "self_hosted") -> None:
         from llama_cpp import Llama
 
+        self.tier = tier
         self._settings = settings
         self._lock = threading.Lock()
         try:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app.gateway.protocol import ChatModel
-from app.gateway.types import Completion, CompletionRequest, UsageRecord
+from app.gateway.types import UsageRecord
 from app.gateway.usage import TierUsage, Usage
 
 
@@ -28,7 +27,8 @@ class UsageMeter:
 
     def summary(self) -> Usage:
         """Sum the records into the report's `usage` (unknown cost stays None)."""
-        records = self.records
+        every = self.records
+        records = [r for r in every if r.outcome == "ok" and not r.cache_hit]
         by_tier: dict[str, TierUsage] = {}
         for tier in sorted({r.tier for r in records}):
             mine = [r for r in records if r.tier == tier]
@@ -43,8 +43,10 @@ class UsageMeter:
             llm_calls=len(records),
             prompt_tokens=sum(r.prompt_tokens for r in records),
             completion_tokens=sum(r.completion_tokens for r in records),
-            cache_hits=sum(1 for r in records if r.cache_hit),
-            cost_usd=_sum_costs(list(records)),
+            cache_hits=sum(1 for r in every if r.cache_hit),
+            failed_calls=sum(1 for r in every if r.outcome != "ok"),
+            escalated_calls=sum(1 for r in every if r.escalation and r.outcome == "ok"),
+            cost_usd=_sum_costs(records),
             by_tier=by_tier,
         )
 
@@ -54,44 +56,3 @@ def _sum_costs(records: list[UsageRecord]) -> float | None:
     if not costs or any(c is None for c in costs):
         return None
     return round(sum(c for c in costs if c is not None), 6)
-
-
-class MeteredModel:
-    """Wraps a model; each completion is recorded in the meter with its cost."""
-
-    def __init__(
-        self, inner: ChatModel, meter: UsageMeter, usd_per_hour: float | None = None
-    ) -> None:
-        self._inner = inner
-        self._meter = meter
-        self._usd_per_hour = usd_per_hour
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def tier(self) -> str:
-        return self._inner.tier
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        """Call the inner model and record the call."""
-        completion = self._inner.complete(request)
-        cost = (
-            None
-            if self._usd_per_hour is None
-            else round(completion.latency_s / 3600 * self._usd_per_hour, 8)
-        )
-        self._meter.add(
-            UsageRecord(
-                task=request.task,
-                tier=completion.tier,
-                model=completion.model,
-                prompt_tokens=completion.prompt_tokens,
-                completion_tokens=completion.completion_tokens,
-                latency_s=completion.latency_s,
-                cost_usd=cost,
-                document_id=request.document_id,
-            )
-        )
-        return completion

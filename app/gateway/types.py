@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
@@ -27,6 +27,8 @@ class CompletionRequest:
     json_schema: str | None = None
     stop: tuple[str, ...] = ()
     document_id: str | None = None
+    prompt_version: str = ""
+    escalation: str | None = None  # why this call goes above its task's tier, if it does
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class Completion:
     completion_tokens: int
     latency_s: float
     finish_reason: str = "stop"
+    cache_hit: bool = False
+    retries: int = 0
+    fallback_from: tuple[str, ...] = ()  # tiers that failed before this one answered
 
 
 @dataclass(frozen=True)
@@ -55,4 +60,7 @@ class UsageRecord:
     cost_usd: float | None
     cache_hit: bool = False
     document_id: str | None = None
-    extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    outcome: str = "ok"  # ok, error, breaker_open, budget
+    escalation: str | None = None
+    retries: int = 0
+    error: str | None = None

@@ -22,5 +22,7 @@ class Usage(_Frozen):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cache_hits: int = 0
+    failed_calls: int = 0
+    escalated_calls: int = 0
     cost_usd: float | None = None
     by_tier: dict[str, TierUsage] = Field(default_factory=dict)

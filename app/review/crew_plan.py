@@ -67,6 +67,7 @@ class TaskSpec:
     expected_output: str
     answer_model: type[_Answer]
     prompt_version: str
+    escalation: str | None = None  # set when these clauses go above the task's tier
 
 
 @dataclass(frozen=True)

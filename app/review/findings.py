@@ -28,6 +28,8 @@ class Draft:
     confidence: float
     normalized: str | None
     checks: dict[str, bool | str]
+    tier: str = "self_hosted"
+    escalated: bool = False
 
 
 def make_drafts(doc: ExtractedText, candidates: list[Candidate]) -> tuple[list[Draft], int]:
@@ -99,4 +101,46 @@ def apply_verdicts(drafts: list[Draft], answer: VerdictAnswer, asked: set[str]) 
         if verdict == "no":
             checks["flagged"] = True
         updated.append(replace(draft, checks=checks))
+    return updated
+
+
+def escalation_reasons(drafts: list[Draft], below: float, hard: frozenset[str]) -> dict[str, str]:
+    """Why each clause should be checked again at a higher tier, if it should."""
+    reasons: dict[str, str] = {}
+    for draft in drafts:
+        if draft.checks.get("model_check") == "no":
+            reasons[draft.id] = "failed validation"
+        elif draft.category in hard:
+            reasons[draft.id] = "hard category"
+        elif draft.confidence < below:
+            reasons[draft.id] = "low confidence"
+    return reasons
+
+
+def apply_escalation(
+    drafts: list[Draft], answer: VerdictAnswer, reasons: dict[str, str], tier: str
+) -> list[Draft]:
+    """The higher tier's verdict replaces the first one for every clause it answered; a clause
+    it was asked about but did not answer keeps its first verdict and says so."""
+    verdicts = {v.id: v.verdict for v in answer.verdicts if v.id in reasons}
+    updated = []
+    for draft in drafts:
+        verdict = verdicts.get(draft.id)
+        if draft.id not in reasons:
+            updated.append(draft)
+            continue
+        if verdict is None:
+            note = f"{reasons[draft.id]}; no verdict from {tier}"
+            checks_kept: dict[str, bool | str] = {**draft.checks, "escalation": note}
+            updated.append(replace(draft, checks=checks_kept, tier=tier, escalated=True))
+            continue
+        checks: dict[str, bool | str] = {
+            **draft.checks,
+            "model_check": verdict,
+            "escalation": reasons[draft.id],
+        }
+        checks.pop("flagged", None)
+        if verdict == "no":
+            checks["flagged"] = True
+        updated.append(replace(draft, checks=checks, tier=tier, escalated=True))
     return updated

@@ -92,3 +92,23 @@ def build_plan(document_id: str, drafts: list[Draft], inputs: PlanInputs) -> Cre
         )
     )
     return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=tuple(tasks))
+
+
+def build_escalation_plan(
+    document_id: str, drafts: list[Draft], reasons: dict[str, str], limit: int
+) -> tuple[CrewPlan, dict[str, str]]:
+    """The validator's task again, for the clauses that go to a higher tier."""
+    by_id = {d.id: d for d in drafts}
+    chosen = dict(sorted(reasons.items(), key=lambda kv: by_id[kv[0]].confidence)[:limit])
+    prompt = render("validator", clauses=_clause_lines([by_id[i] for i in chosen]))
+    why = ", ".join(sorted(set(chosen.values())))
+    task = TaskSpec(
+        "validator",
+        "validate",
+        prompt.text,
+        'JSON {"verdicts": [...]}',
+        VerdictAnswer,
+        prompt.version,
+        escalation=why,
+    )
+    return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=(task,)), chosen

@@ -6,13 +6,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.config import Settings
+from app.errors import BudgetExceededError, LexcrewError
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
-from app.gateway.metering import MeteredModel, UsageMeter
-from app.gateway.protocol import ChatModel
+from app.gateway.ledger import CallContext
+from app.gateway.metering import UsageMeter
+from app.gateway.router import BoundGateway, Gateway
 from app.ingestion.pipeline import Ingestor, IngestResult
 from app.ingestion.types import ExtractedText
 from app.review import playbook
@@ -24,14 +26,31 @@ from app.review.crew_plan import (
     Reviewer,
     VerdictAnswer,
 )
-from app.review.findings import Draft, apply_values, apply_verdicts, make_drafts
-from app.review.planning import PlanInputs, build_plan, choose_inputs
+from app.review.findings import (
+    Draft,
+    apply_escalation,
+    apply_values,
+    apply_verdicts,
+    escalation_reasons,
+    make_drafts,
+)
+from app.review.planning import PlanInputs, build_escalation_plan, build_plan, choose_inputs
 from app.review.report import ClauseFinding, DocumentInfo, Report, Risk, Timing, TraceInfo
 from app.review.summary import build_summary, key_terms, memo, risk_lines
+from app.storage.db import SessionFactory
 from app.storage.files import DocumentFiles
 
 Progress = Callable[[str], None]
 log = logging.getLogger("lexcrew.review")
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who a review is for: the workspace, its privacy setting, and the batch, if any."""
+
+    workspace_id: str = "local"
+    local_only: bool = True
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,9 +60,10 @@ class ReviewParts:
     ingestor: Ingestor
     clause_model: ClauseModel
     phrase_model: PhraseModel
-    model: ChatModel
+    gateway: Gateway
     reviewer: Reviewer
     files: DocumentFiles
+    sessions: SessionFactory
 
 
 def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> list[Draft]:
@@ -56,7 +76,7 @@ def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> lis
     return drafts
 
 
-def _finding(draft: Draft, risk: Risk, tier: str) -> ClauseFinding:
+def _finding(draft: Draft, risk: Risk) -> ClauseFinding:
     return ClauseFinding(
         id=draft.id,
         category=draft.category,
@@ -66,8 +86,8 @@ def _finding(draft: Draft, risk: Risk, tier: str) -> ClauseFinding:
         end=draft.end,
         normalized=draft.normalized,
         confidence=round(min(max(draft.confidence, 0.0), 1.0), 4),
-        tier=tier,
-        escalated=False,
+        tier=draft.tier,
+        escalated=draft.escalated,
         checks=draft.checks,
         risk=risk,
     )
@@ -84,16 +104,17 @@ class ReviewService:
         self,
         data: bytes,
         filename: str,
-        workspace_id: str = "local",
+        who: Requester | None = None,
         progress: Progress | None = None,
     ) -> Report:
         """Review one PDF; BadDocumentError for bad input, ModelUnavailableError when it is down."""
+        who = who or Requester()
         say = progress or (lambda _stage: None)
         say("ingesting")
         started = time.perf_counter()
-        ingested = self.ingest(data, filename, workspace_id)
-        self.parts.files.save_pdf(workspace_id, ingested.text.document_id, data, filename)
-        return self.review_text(ingested.text, time.perf_counter() - started, say)
+        ingested = self.ingest(data, filename, who.workspace_id)
+        self.parts.files.save_pdf(who.workspace_id, ingested.text.document_id, data, filename)
+        return self.review_text(ingested.text, time.perf_counter() - started, say, who)
 
     def close(self) -> None:
         """Stop the child processes the service started."""
@@ -106,13 +127,17 @@ class ReviewService:
         return ingested
 
     def review_text(
-        self, doc: ExtractedText, ingest_s: float = 0.0, progress: Progress | None = None
+        self,
+        doc: ExtractedText,
+        ingest_s: float = 0.0,
+        progress: Progress | None = None,
+        who: Requester | None = None,
     ) -> Report:
         """Find, check and summarise the clauses of an ingested document."""
         say = progress or (lambda _stage: None)
         say("reviewing")
         started = time.perf_counter()
-        report = self._review(doc, say)
+        report = self._review(doc, say, who or Requester())
         review_s = time.perf_counter() - started
         timing = Timing(
             ingest_s=round(ingest_s, 3),
@@ -136,7 +161,56 @@ class ReviewService:
             log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
         return drafts
 
-    def _review(self, doc: ExtractedText, say: Progress) -> Report:
+    def _run_crew(
+        self, doc: ExtractedText, drafts: list[Draft], inputs: PlanInputs, gateway: BoundGateway
+    ) -> tuple[CrewOutputs, BudgetExceededError | None]:
+        try:
+            outputs = self.parts.reviewer.run(build_plan(doc.document_id, drafts, inputs), gateway)
+        except BudgetExceededError as exc:
+            return CrewOutputs(), exc
+        except LexcrewError:
+            if gateway.stopped is None:
+                raise
+            outputs = CrewOutputs()
+        # The crew may have turned a gateway error into an unparsed answer: the gateway knows.
+        if isinstance(gateway.stopped, BudgetExceededError):
+            return outputs, gateway.stopped
+        if gateway.stopped is not None:
+            raise gateway.stopped
+        return outputs, None
+
+    def _escalate(
+        self, doc: ExtractedText, drafts: list[Draft], ctx: CallContext, meter: UsageMeter
+    ) -> list[Draft]:
+        """Check hard, doubtful and rejected clauses again at a higher tier, when one is allowed."""
+        g = self.settings.gateway
+        reasons = escalation_reasons(drafts, g.escalate_below, frozenset(g.hard_categories))
+        if not reasons or not self.parts.gateway.can_escalate("validate", ctx):
+            return drafts
+        plan, chosen = build_escalation_plan(doc.document_id, drafts, reasons, g.max_escalations)
+        gateway = self.parts.gateway.bind(ctx, meter)
+        try:
+            outputs = self.parts.reviewer.run(plan, gateway)
+        except LexcrewError:
+            outputs = CrewOutputs()
+        if gateway.stopped is not None:
+            if isinstance(gateway.stopped, BudgetExceededError):
+                raise gateway.stopped
+            # No higher tier answered: the first verdicts stand, and say so.
+            note = f"not done: {gateway.stopped.reason}"
+            return [
+                replace(d, checks={**d.checks, "escalation": note}) if d.id in chosen else d
+                for d in drafts
+            ]
+        answer = outputs.answers.get("validate")
+        served = [r for r in meter.records if r.escalation and r.outcome == "ok"]
+        if not served:
+            return drafts
+        if not isinstance(answer, VerdictAnswer):
+            answer = VerdictAnswer(verdicts=[])  # answered, but not in the asked shape
+        return apply_escalation(drafts, answer, chosen, served[-1].tier)
+
+    def _review(self, doc: ExtractedText, say: Progress, who: Requester) -> Report:
         categories = self.parts.clause_model.categories
         drafts = self._drafts(doc)
         found = {d.category for d in drafts}
@@ -149,11 +223,24 @@ class ReviewService:
             _terms_line(key_terms(drafts, categories)),
             "; ".join(lines[:8]),
         )
+        trace_id = uuid.uuid4().hex
+        ctx = CallContext(who.workspace_id, doc.document_id, who.batch_id, trace_id, who.local_only)
         meter = UsageMeter()
-        gateway = MeteredModel(self.parts.model, meter, self.settings.model.usd_per_hour)
         say("crew")
-        outputs = self.parts.reviewer.run(build_plan(doc.document_id, drafts, inputs), gateway)
+        outputs, stop = self._run_crew(doc, drafts, inputs, self.parts.gateway.bind(ctx, meter))
         drafts = _apply(drafts, outputs, inputs)
+        if stop is None:
+            try:
+                drafts = self._escalate(doc, drafts, ctx, meter)
+            except BudgetExceededError as exc:
+                stop = exc
+        memo_text = _memo(drafts, outputs, lines, inputs)
+        if stop is not None:
+            memo_text = (
+                f"STOPPED: {stop.reason}. The findings below are from the clause model and the "
+                "checks done before the cap; model checks that did not run are marked "
+                "'not_checked'.\n\n" + memo_text
+            )
         return Report(
             document=DocumentInfo(
                 id=doc.document_id,
@@ -161,15 +248,13 @@ class ReviewService:
                 sha256=doc.document_id,
                 pages=len(doc.pages),
             ),
-            status="completed",
-            clauses=[_finding(d, risks[d.id], self.parts.model.tier) for d in drafts],
+            status="budget_exceeded" if stop is not None else "completed",
+            clauses=[_finding(d, risks[d.id]) for d in drafts],
             missing=missing,
-            summary=build_summary(
-                key_terms(drafts, categories), _memo(drafts, outputs, lines, inputs)
-            ),
+            summary=build_summary(key_terms(drafts, categories), memo_text),
             usage=meter.summary(),
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
-            trace=TraceInfo(id=uuid.uuid4().hex),
+            trace=TraceInfo(id=trace_id),
         )
 
 

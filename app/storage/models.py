@@ -156,3 +156,79 @@ class Purge(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelCall(Base):
+    """The ledger: one row per model call (and per cache hit), never any prompt or answer."""
+
+    __tablename__ = "model_calls"
+    __table_args__ = (
+        Index("ix_model_calls_workspace_created", "workspace_id", "created_at"),
+        Index("ix_model_calls_document", "workspace_id", "document_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    batch_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    trace_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    task: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    latency_s: Mapped[float] = mapped_column(Float, default=0.0)
+    cache_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    error: Mapped[str | None] = mapped_column(String(300), default=None)
+    escalation_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    cost_usd: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class RedactionAudit(Base):
+    """One row per call that left the premises: where it went and what was redacted (counts)."""
+
+    __tablename__ = "redaction_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    workspace_id: Mapped[str] = mapped_column(String(32), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    tier: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class CacheEntry(Base):
+    """A cached model answer; `partition` hashes workspace, task, model, adapter and prompt."""
+
+    __tablename__ = "cache_entries"
+    __table_args__ = (Index("ix_cache_entries_document", "workspace_id", "document_id"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    partition: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    answer: Mapped[str] = mapped_column(Text)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BudgetCounter(Base):
+    """Money and tokens reserved and spent in one budget scope (document, batch, workspace-day)."""
+
+    __tablename__ = "budget_counters"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), index=True)
+    reserved_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    spent_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    reserved_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    spent_tokens: Mapped[int] = mapped_column(Integer, default=0)

@@ -32,6 +32,17 @@ def _filter(workspace_id: str, document_id: str | None) -> models.Filter:
     return models.Filter(must=must)  # type: ignore[arg-type]
 
 
+def _scrub_local(client: QdrantClient, collection_name: str) -> None:
+    # Local mode keeps points in SQLite, whose freed pages still hold deleted payloads
+    # (section titles are contract text). Rewrite the file so erased data is really gone.
+    # qdrant-client has no public call for this; a server compacts on its own.
+    local = getattr(client, "_client", None)
+    collection = getattr(local, "collections", {}).get(collection_name)
+    storage = getattr(getattr(collection, "storage", None), "storage", None)
+    if storage is not None:
+        storage.execute("VACUUM")
+
+
 class QdrantStore:
     """Chunk vectors in one collection, hard-filtered by workspace on every read."""
 
@@ -132,17 +143,7 @@ class QdrantStore:
                 points_selector=models.FilterSelector(filter=_filter(workspace_id, document_id)),
                 wait=True,
             )
-            self._scrub_local()
-
-    def _scrub_local(self) -> None:
-        # Local mode keeps points in SQLite, whose freed pages still hold deleted payloads
-        # (section titles are contract text). Rewrite the file so erased data is really gone.
-        # qdrant-client has no public call for this; a server compacts on its own.
-        local = getattr(self._client, "_client", None)
-        collection = getattr(local, "collections", {}).get(COLLECTION)
-        storage = getattr(getattr(collection, "storage", None), "storage", None)
-        if storage is not None:
-            storage.execute("VACUUM")
+            _scrub_local(self._client, COLLECTION)
 
     def count(self, workspace_id: str, document_id: str | None = None) -> int:
         """Count the points of a workspace (and document, when given)."""
@@ -151,3 +152,88 @@ class QdrantStore:
                 COLLECTION, count_filter=_filter(workspace_id, document_id), exact=True
             )
         return int(result.count)
+
+    def cache_index(self, dim: int) -> CacheIndex:
+        """The semantic cache's vectors, in the same client (local mode allows one per dir)."""
+        return CacheIndex(self._client, self._lock, dim)
+
+
+CACHE_COLLECTION = "gateway_cache"
+
+
+class CacheIndex:
+    """Vectors of cached prompts; every search is hard-filtered by workspace and partition."""
+
+    def __init__(self, client: QdrantClient, lock: threading.RLock, dim: int) -> None:
+        self._client = client
+        self._lock = lock
+        with lock:
+            if not client.collection_exists(CACHE_COLLECTION):
+                client.create_collection(
+                    CACHE_COLLECTION,
+                    vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+                )
+
+    def add(
+        self,
+        point_id: str,
+        vector: npt.NDArray[np.float32],
+        workspace_id: str,
+        partition: str,
+        document_id: str | None,
+    ) -> None:
+        """Index one cache entry (the same id twice leaves one point)."""
+        payload = {"workspace_id": workspace_id, "partition": partition, "key": point_id}
+        if document_id is not None:
+            payload["document_id"] = document_id
+        with self._lock:
+            self._client.upsert(
+                CACHE_COLLECTION,
+                points=[models.PointStruct(id=point_id, vector=vector.tolist(), payload=payload)],
+            )
+
+    def nearest(
+        self, vector: npt.NDArray[np.float32], workspace_id: str, partition: str
+    ) -> tuple[str, float] | None:
+        """The closest entry of this workspace and partition, with its cosine similarity."""
+        query_filter = models.Filter(
+            must=[
+                models.FieldCondition(
+                    key="workspace_id", match=models.MatchValue(value=workspace_id)
+                ),
+                models.FieldCondition(key="partition", match=models.MatchValue(value=partition)),
+            ]
+        )
+        with self._lock:
+            hits = self._client.query_points(
+                CACHE_COLLECTION, query=vector.tolist(), query_filter=query_filter, limit=1
+            ).points
+        if not hits:
+            return None
+        return str(hits[0].id), float(hits[0].score)
+
+    def delete(self, point_ids: Sequence[str]) -> None:
+        """Remove entries by id."""
+        if not point_ids:
+            return
+        with self._lock:
+            self._client.delete(
+                CACHE_COLLECTION,
+                points_selector=models.PointIdsList(points=list(point_ids)),
+                wait=True,
+            )
+            _scrub_local(self._client, CACHE_COLLECTION)
+
+    def delete_document(self, workspace_id: str, document_id: str) -> None:
+        """Remove the entries made while reviewing one document."""
+        with self._lock:
+            self._client.delete(
+                CACHE_COLLECTION,
+                points_selector=models.FilterSelector(filter=_filter(workspace_id, document_id)),
+                wait=True,
+            )
+            _scrub_local(self._client, CACHE_COLLECTION)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._client.count(CACHE_COLLECTION, exact=True).count)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agents.crew import CrewReviewer
@@ -7,17 +9,17 @@ from app.config import Settings
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
-from app.gateway.metering import MeteredModel, UsageMeter
 from app.ingestion.pdf import PypdfParser
 from app.review.candidates import find_candidates
 from app.review.findings import make_drafts
 from app.review.planning import build_plan, choose_inputs
+from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_crew_runs_every_task_through_the_gateway(
-    settings: Settings, llama: LlamaCppModel, sample_bytes: bytes
+    settings: Settings, llama: LlamaCppModel, sample_bytes: bytes, tmp_path: Path
 ) -> None:
     doc = PypdfParser().parse(sample_bytes, "agency.pdf")
     candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
@@ -26,8 +28,10 @@ def test_the_crew_runs_every_task_through_the_gateway(
     plan = build_plan(doc.document_id, drafts, inputs)
     assert len(plan.tasks) == 3
 
-    meter = UsageMeter()
-    outputs = CrewReviewer(settings).run(plan, MeteredModel(llama, meter))
+    gateway = make_gateway(open_sessions(tmp_path), {"self_hosted": llama}, gateway_settings())
+    model = bound(gateway, document_id=doc.document_id)
+    meter = model.meter
+    outputs = CrewReviewer(settings).run(plan, model)
 
     calls = meter.records
     assert [r.task for r in calls] == ["extract", "validate", "summarize"]

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from app.gateway.llamacpp import LlamaCppModel
-from app.gateway.metering import MeteredModel, UsageMeter
 from app.gateway.types import CompletionRequest, Message
 from app.review.crew_plan import VerdictAnswer
+from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
 
 pytestmark = pytest.mark.integration
 
 
-def test_a_schema_constrained_completion_parses_and_is_metered(llama: LlamaCppModel) -> None:
-    meter = UsageMeter()
-    model = MeteredModel(llama, meter)
+def test_a_schema_constrained_completion_parses_and_is_metered(
+    llama: LlamaCppModel, tmp_path: Path
+) -> None:
+    gateway = make_gateway(open_sessions(tmp_path), {"self_hosted": llama}, gateway_settings())
+    model = bound(gateway)
+    meter = model.meter
     request = CompletionRequest(
         messages=(Message("user", 'Is "governed by the laws of Texas" a governing law clause?'),),
         task="validate",

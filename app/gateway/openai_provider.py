@@ -1,0 +1,102 @@
+"""OpenAI-compatible provider (vLLM, llama.cpp server, OpenAI and compatible vendors)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import openai
+
+from app.config import TierSettings
+from app.gateway.llamacpp import gbnf_for_schema
+from app.gateway.prompt_format import to_completion_prompt
+from app.gateway.providers import ProviderError, classify_status
+from app.gateway.types import Completion, CompletionRequest
+
+
+def _structured(settings: TierSettings, schema: str | None) -> dict[str, Any]:
+    if schema is None or settings.structured == "none":
+        return {}
+    if settings.structured == "gbnf":
+        return {"extra_body": {"grammar": gbnf_for_schema(schema)}}
+    if settings.structured == "vllm":
+        return {"extra_body": {"structured_outputs": {"json": json.loads(schema)}}}
+    return {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": json.loads(schema), "strict": True},
+        }
+    }
+
+
+class OpenAICompatibleModel:
+    """One tier served over the OpenAI HTTP API; the gateway owns retries (max_retries=0)."""
+
+    def __init__(self, tier: str, settings: TierSettings) -> None:
+        self.tier = tier
+        self._settings = settings
+        key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        self._client = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=key,
+            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+            max_retries=0,
+        )
+
+    @property
+    def name(self) -> str:
+        return self._settings.model
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        """One call; every failure becomes a ProviderError the gateway can act on."""
+        started = time.perf_counter()
+        try:
+            text, finish, usage = self._call(request)
+        except openai.APIStatusError as exc:
+            raise classify_status(
+                exc.status_code,
+                f"{self.tier} answered HTTP {exc.status_code}",
+                exc.response.headers.get("retry-after"),
+            ) from exc
+        except openai.APITimeoutError as exc:
+            raise ProviderError(f"{self.tier} timed out", retryable=True) from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderError(f"{self.tier} is unreachable", retryable=True) from exc
+        return Completion(
+            text=text,
+            model=self.name,
+            tier=self.tier,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_s=time.perf_counter() - started,
+            finish_reason=finish,
+        )
+
+    def _call(self, request: CompletionRequest) -> tuple[str, str, Any]:
+        max_tokens = min(request.max_tokens, self._settings.max_tokens)
+        extra = _structured(self._settings, request.json_schema)
+        stop = list(request.stop) or None
+        if self._settings.api == "completions":
+            extra.pop("response_format", None)
+            done = self._client.completions.create(
+                model=self.name,
+                prompt=to_completion_prompt(request.messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stop=stop,
+                **extra,
+            )
+            choice = done.choices[0]
+            return choice.text, str(choice.finish_reason or "stop"), done.usage
+        chat = self._client.chat.completions.create(
+            model=self.name,
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stop=stop,
+            **extra,
+        )
+        message = chat.choices[0]
+        return message.message.content or "", str(message.finish_reason or "stop"), chat.usage

@@ -1,0 +1,208 @@
+"""The gateway against real servers: escalation, failover, retries, breaker, privacy, cache,
+budgets. Faults come from the proxy; what reached each tier is read from its request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.errors import BudgetExceededError, ModelUnavailableError
+from app.gateway.openai_provider import OpenAICompatibleModel
+from app.gateway.protocol import ChatModel
+from app.gateway.router import Gateway
+from app.gateway.types import CompletionRequest, Message
+from app.review.crew_plan import VerdictAnswer
+from app.storage.db import SessionFactory
+from app.storage.models import BudgetCounter, ModelCall, RedactionAudit
+from tests.integration.gateway.conftest import server_tier
+from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
+
+pytestmark = pytest.mark.integration
+SCHEMA = json.dumps(VerdictAnswer.model_json_schema())
+
+
+def verdict_request(
+    clause: str, escalation: str | None = None, prompt_version: str = "validator@1"
+) -> CompletionRequest:
+    prompt = (
+        "Does each clause belong to its category? Answer yes or no per id.\n"
+        f"<contract_text>[c1] Governing Law: {clause}</contract_text>"
+    )
+    return CompletionRequest(
+        messages=(Message("user", prompt),),
+        task="validate",
+        max_tokens=48,
+        json_schema=SCHEMA,
+        document_id="doc-1",
+        prompt_version=prompt_version,
+        escalation=escalation,
+    )
+
+
+def _gateway(
+    sessions: SessionFactory, local: FaultProxy, api: FaultProxy, **overrides: object
+) -> Gateway:
+    tiers = {
+        "self_hosted": server_tier(local.url, "local-gemma", external=False),
+        "mid": server_tier(api.url, "api-gemma", external=True),
+        "frontier": server_tier(api.url, "api-gemma", external=True, adapter="big"),
+    }
+    config = gateway_settings(tiers=tiers, **overrides)
+    models: dict[str, ChatModel] = {
+        name: OpenAICompatibleModel(name, config.tier(name)) for name in tiers
+    }
+    return make_gateway(sessions, models, config)
+
+
+def _ledger(sessions: SessionFactory) -> list[ModelCall]:
+    with sessions() as session:
+        return list(session.scalars(select(ModelCall).order_by(ModelCall.id)))
+
+
+def test_a_low_confidence_clause_is_escalated_redacted_and_audited(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    gateway = _gateway(sessions, local_proxy, api_proxy)
+    clause = "Notices: Attention: John Smith, 12 Main Street, Boston, MA 02110, jsmith@acme.com."
+    completion = bound(gateway).complete(verdict_request(clause, escalation="low confidence"))
+
+    assert completion.tier == "mid"
+    VerdictAnswer.model_validate_json(completion.text)
+    assert local_proxy.count() == 0 and api_proxy.count("/v1/completions") == 1
+    sent = api_proxy.requests[0].body.decode()
+    assert "John Smith" not in sent and "jsmith@acme.com" not in sent and "[PERSON_1]" in sent
+    [row] = _ledger(sessions)
+    assert (row.tier, row.outcome, row.escalation_reason) == ("mid", "ok", "low confidence")
+    assert row.cost_usd is not None and row.cost_usd > 0
+    with sessions() as session:
+        [audit] = session.scalars(select(RedactionAudit)).all()
+    assert audit.tier == "mid" and audit.counts["PERSON"] >= 1 and audit.counts["EMAIL"] == 1
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.status(500, times=3), Fault.drop(times=3), Fault.delay(5.0, times=3)]
+)
+def test_a_failing_self_hosted_tier_falls_over_to_the_next(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy, fault: Fault
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    tiers_timeout = {"read_timeout_s": 1.0}
+    gateway = _gateway(sessions, local_proxy, api_proxy)
+    gateway.settings.tiers["self_hosted"] = gateway.settings.tier("self_hosted").model_copy(
+        update=tiers_timeout
+    )
+    gateway.callers["self_hosted"].model = OpenAICompatibleModel(
+        "self_hosted", gateway.settings.tier("self_hosted")
+    )
+    local_proxy.push(fault)
+    completion = bound(gateway).complete(verdict_request("governed by the laws of Texas"))
+
+    assert completion.tier == "mid" and completion.fallback_from == ("self_hosted",)
+    assert local_proxy.count() == 3  # the bounded retries, then no more
+    rows = _ledger(sessions)
+    assert [(r.tier, r.outcome) for r in rows] == [("self_hosted", "error"), ("mid", "ok")]
+
+
+def test_429_with_retry_after_is_retried_on_the_same_tier(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    gateway = _gateway(sessions, local_proxy, api_proxy)
+    local_proxy.push(Fault.status(429, retry_after=1.0, times=2))
+    started = time.monotonic()
+    completion = bound(gateway).complete(verdict_request("governed by the laws of Ohio"))
+
+    assert completion.tier == "self_hosted" and completion.retries == 2
+    assert [r.fault for r in local_proxy.requests] == ["status:429", "status:429", None]
+    assert time.monotonic() - started >= 2.0  # Retry-After was honoured, twice
+    assert api_proxy.count() == 0
+
+
+def test_local_only_never_sends_a_request_off_the_premises(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    gateway = _gateway(sessions, local_proxy, api_proxy)
+    private = bound(gateway, workspace_id="ws-private", local_only=True)
+
+    assert private.complete(verdict_request("laws of Utah")).tier == "self_hosted"
+    with pytest.raises(ModelUnavailableError):
+        private.complete(verdict_request("laws of Utah", escalation="hard category"))
+    local_proxy.set_default(Fault.status(503, times=1))
+    with pytest.raises(ModelUnavailableError):  # no failover to an external tier either
+        private.complete(verdict_request("laws of Iowa"))
+
+    assert api_proxy.count() == 0
+    with sessions() as session:
+        assert session.scalars(select(RedactionAudit)).all() == []
+
+
+def test_the_breaker_opens_after_repeated_faults_and_closes_after_a_success(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    gateway = _gateway(
+        sessions,
+        local_proxy,
+        api_proxy,
+        retry={"attempts": 1, "initial_wait_s": 0.05, "max_wait_s": 0.1},
+        breaker={"fail_max": 2, "reset_timeout_s": 1.0},
+    )
+    doc = bound(gateway)
+    local_proxy.set_default(Fault.status(500, times=1))
+    for n in range(3):
+        assert doc.complete(verdict_request(f"laws of state {n}")).tier == "mid"
+    assert local_proxy.count() == 2  # the third call skipped the open tier
+    assert gateway.callers["self_hosted"].state == "open"
+    outcomes = [r.outcome for r in _ledger(sessions) if r.tier == "self_hosted"]
+    assert (
+        outcomes == ["error", "breaker_open", "breaker_open"] or outcomes.count("breaker_open") >= 1
+    )
+
+    local_proxy.set_default("forward")
+    time.sleep(1.2)
+    assert doc.complete(verdict_request("laws of Maine")).tier == "self_hosted"
+    assert gateway.callers["self_hosted"].state == "closed"
+
+
+def test_concurrent_documents_never_overrun_a_budget(
+    gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
+) -> None:
+    sessions = open_sessions(gateway_dir)
+    cap = 700
+    gateway = _gateway(sessions, local_proxy, api_proxy, budget={"workspace_day_tokens": cap})
+    refused: list[BudgetExceededError] = []
+    served: list[int] = []
+    lock = threading.Lock()
+
+    def review(n: int) -> None:
+        try:
+            done = bound(gateway, document_id=f"doc-{n}").complete(
+                verdict_request(f"governed by the laws of state number {n}")
+            )
+        except BudgetExceededError as exc:
+            with lock:
+                refused.append(exc)
+        else:
+            with lock:
+                served.append(done.prompt_tokens + done.completion_tokens)
+
+    threads = [threading.Thread(target=review, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert served and refused and len(served) + len(refused) == 20
+    with sessions() as session:
+        [counter] = session.scalars(select(BudgetCounter)).all()
+    assert counter.reserved_tokens == 0
+    assert counter.spent_tokens == sum(served) <= cap
+    assert "workspace-day budget" in refused[0].reason
