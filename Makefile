@@ -7,7 +7,7 @@ SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEM
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run review bench-api test test-unit test-integration lint format eval bench clean
+.PHONY: run review bench-api bench-gateway test test-unit test-integration lint format eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(STAMP)
 # Upload latency with 50 clients and batch throughput with 1 and 2 worker threads.
 bench-api: $(STAMP)
 	$(BIN)/python bench/api_load.py
+
+# Gateway overhead per call and cache lookup latency at 10k and 100k entries.
+bench-gateway: $(STAMP)
+	$(BIN)/python bench/gateway.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

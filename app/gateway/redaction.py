@@ -63,9 +63,8 @@ _PERSON_CUES = [
         rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Messrs)\.?\s+({_NAME}(?:\s+(?:{_NAME})){{0,3}})"
     ),
     re.compile(
-        rf"(?:\b(?:Name|By|Attention|Attn|Signature|Signed|Contact|Witness|cc|Copy\s+to)\s*[:.]?"
-        rf"\s*(?:/s/\s*)?|/s/\s*)({_FULL_NAME})",
-        re.IGNORECASE,
+        rf"(?:\b(?i:Name|By|Attention|Attn|Signature|Signed|Contact|Witness|cc|Copy\s+to)"
+        rf"\s*[:.]?\s*(?:/s/\s*)?|/s/\s*)({_FULL_NAME})"
     ),
     re.compile(rf"^\s*({_FULL_NAME})\s*,?\s*(?:\n|$)\s*(?:Title|Its)\s*:", re.MULTILINE),
 ]

@@ -113,3 +113,22 @@ def test_a_review_completes_when_the_mid_tier_is_unreachable(
     assert ("mid", "error") in outcomes and ("frontier", "ok") in outcomes
     assert dead.count() == 2  # both bounded attempts reached the (dead) mid tier
     assert api_proxy.count() == 1
+
+
+def test_a_budget_cap_ends_the_review_as_budget_exceeded_with_what_was_done(
+    tmp_path: Path, sample_bytes: bytes
+) -> None:
+    settings = Settings.model_validate(
+        {"data_dir": tmp_path, "gateway": {"budget": {"document_tokens": 1200}}}
+    )
+    service, store = build_service(settings)
+    try:
+        report = service.review(sample_bytes, "agency.pdf")
+    finally:
+        service.close()
+        store.close()
+
+    assert report.status == "budget_exceeded"
+    assert report.summary.memo.startswith("STOPPED: the document budget (1,200 tokens)")
+    assert report.clauses  # the clause model's findings are kept, marked unchecked
+    assert report.usage.prompt_tokens + report.usage.completion_tokens <= 1200
