@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -237,6 +237,12 @@ class GatewaySettings(BaseModel):
     breaker: BreakerSettings = BreakerSettings()
     cache: CacheSettings = CacheSettings()
     budget: BudgetSettings = BudgetSettings()
+
+    @field_validator("tiers")
+    @classmethod
+    def _keep_default_tiers(cls, tiers: dict[str, TierSettings]) -> dict[str, TierSettings]:
+        # Configuring one tier (e.g. only `mid` from the environment) keeps the others.
+        return {**_default_tiers(), **tiers}
 
     def tier(self, name: str) -> TierSettings:
         return self.tiers.get(name) or TierSettings()

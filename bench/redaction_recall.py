@@ -1,10 +1,11 @@
 """Recall of the redactor on hand-labelled CUAD dev passages (tests/data/redaction/).
 
+Measure on dev (the default); develop the rules on train (`--split train`).
 A gold span counts as caught when at least 80% of its characters are redacted (under any
 label: a missed label still keeps the value from leaving). Character recall and precision are
 printed too, and the passages without personal data show over-redaction.
 
-    .venv/bin/python bench/redaction_recall.py
+    .venv/bin/python bench/redaction_recall.py [--split dev|train] [--misses]
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from pathlib import Path
 
 from app.gateway.redaction import find_spans
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "redaction" / "dev_pii.jsonl"
+SETS = Path(__file__).resolve().parents[1] / "tests" / "data" / "redaction"
 
 
 def main() -> None:
+    # dev measures; train is for developing the rules (--split train).
+    split = sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "dev"
+    data = SETS / f"{split}_pii.jsonl"
     caught: Counter[str] = Counter()
     total: Counter[str] = Counter()
     gold_chars = hit_chars = predicted_chars = 0
     clean_passages = clean_flagged = 0
     misses: list[str] = []
-    for line in DATA.read_text(encoding="utf-8").splitlines():
+    for line in data.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         text = item["text"]
         covered = set()
@@ -47,7 +51,7 @@ def main() -> None:
             clean_passages += 1
             clean_flagged += bool(covered)
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"passages: {sum(1 for _ in DATA.open())}, gold spans: {sum(total.values())}")
+    print(f"passages: {sum(1 for _ in data.open())}, gold spans: {sum(total.values())}")
     for label in sorted(total):
         print(
             f"  {label:10s} recall {caught[label] / total[label]:.3f} "

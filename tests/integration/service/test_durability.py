@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture
 def fresh_stack(tmp_path: Path, redis_server: RedisServer) -> Iterator[Stack]:
-    live = Stack(tmp_path, redis_db_url(redis_server))
+    # The generated contracts ask the model the same questions: with the cache on, every review
+    # after the first takes ~0.1 s and no worker can be caught mid-review to be killed.
+    live = Stack(tmp_path, redis_db_url(redis_server), LEXCREW_GATEWAY__CACHE__ENABLED="false")
     try:
         live.start_api()
         yield live

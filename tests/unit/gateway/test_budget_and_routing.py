@@ -67,3 +67,14 @@ def test_the_chain_follows_route_escalation_and_privacy(tmp_path: Path) -> None:
     assert gateway.chain(ask("summarize"), private) == ["self_hosted"]
     assert gateway.chain(ask("validate", "low confidence"), private) == []
     assert not gateway.can_escalate("validate", private)
+
+
+def test_configuring_one_tier_keeps_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.config import Settings
+
+    monkeypatch.setenv("LEXCREW_GATEWAY__TIERS__MID__MODEL", "gpt-x")
+    monkeypatch.setenv("LEXCREW_GATEWAY__TIERS__MID__BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("LEXCREW_GATEWAY__TIERS__MID__API_KEY", "sk-test")
+    gateway = Settings().gateway
+    assert gateway.tier("mid").enabled and gateway.tier("self_hosted").provider == "llamacpp"
+    assert not gateway.tier("frontier").enabled  # paid tiers stay off until configured
