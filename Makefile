@@ -7,7 +7,7 @@ SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEM
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run review bench-api bench-gateway test test-unit test-integration lint format eval bench clean
+.PHONY: run review bench-api bench-gateway screenshots test test-unit test-integration lint format eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ review: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The browser tests, saving their screenshots for the README.
+screenshots: $(STAMP)
+	LEXCREW_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/e2e
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -81,6 +81,9 @@ class ExtractionSettings(BaseModel):
         default=False, description="Adjacent units over the threshold become one clause."
     )
     low_confidence: float = 0.5
+    human_sample_rate: float = Field(
+        default=0.07, ge=0.0, le=1.0, description="Share of other findings sent to people."
+    )
 
 
 class WorkerSettings(BaseModel):
@@ -110,6 +113,14 @@ class ApiSettings(BaseModel):
     port: int = 8000
     embedded_worker: bool = Field(
         default=True, description="Start a worker process beside the API (the embedded default)."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the web UI's session cookie; unset: a random one kept in the data dir.",
+    )
+    session_hours: float = 8.0
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
     )
 
 

@@ -65,3 +65,9 @@ class BudgetExceededError(LexcrewError):
     """A money or token cap would be overrun by the next model call."""
 
     status_code = 402
+
+
+class InvalidRequestError(LexcrewError):
+    """The request is well-formed but cannot be done as asked (e.g. a span not in the text)."""
+
+    status_code = 422

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.api.resources import Resources
+from app.api.session import session_workspace
 from app.errors import AuthenticationError
 from app.storage.models import Workspace
 
@@ -37,13 +38,17 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_workspace(
+    request: Request,
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Workspace:
-    """Resolve `Authorization: Bearer <key>` to the caller's workspace."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    """Resolve `Authorization: Bearer <key>` (or the web UI's session) to the workspace."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return resources.workspaces.authenticate(credentials.credentials)
+    signed_in = session_workspace(request, resources.workspaces)
+    if signed_in is None:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    return resources.workspaces.authenticate(credentials.credentials)
+    return signed_in
 
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]

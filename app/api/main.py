@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import entry_points
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.sessions import SessionMiddleware
 
-from app.api import batches, documents, health
+from app.api import batches, documents, feedback, health
 from app.api.metrics import ApiMetrics
 from app.api.resources import Resources
+from app.api.session import session_secret
 from app.config import Settings
 from app.errors import LexcrewError
 from app.offline import apply_offline_environment
 
 log = logging.getLogger("lexcrew.api")
+WEB_GROUP = "lexcrew.web"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,7 +62,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return await call_next(request)
         return await metrics.middleware(request, call_next)
 
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="lexcrew_session",
+        max_age=int(settings.api.session_hours * 3600),
+        same_site="strict",
+        https_only=settings.api.secure_cookies,
+    )
     app.include_router(documents.router)
     app.include_router(batches.router)
+    app.include_router(feedback.router)
     app.include_router(health.router)
+    for extension in entry_points(group=WEB_GROUP):
+        extension.load()(app)  # the web UI (web/), found by entry point: app never imports it
     return app

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import app, cli_settings, console, say_error
+from app.gateway.spend import PRICES
 
 cost_app = typer.Typer(no_args_is_help=True, help="Cost models of self-hosted and API serving.")
 app.add_typer(cost_app, name="cost")
@@ -81,18 +82,24 @@ def usage(
 @cost_app.command("breakeven")
 def breakeven(
     contracts_per_month: Annotated[float, typer.Option(help="Monthly contract volume.")],
-    api_usd_per_mtok_in: Annotated[float, typer.Option(help="API price, input tokens.")] = 3.0,
-    api_usd_per_mtok_out: Annotated[float, typer.Option(help="API price, output tokens.")] = 15.0,
-    gpu_usd_per_hour: Annotated[float, typer.Option(help="GPU price per hour.")] = 2.5,
+    api_usd_per_mtok_in: Annotated[float, typer.Option(help="API price, input tokens.")] = (
+        PRICES.api_usd_per_mtok_in
+    ),
+    api_usd_per_mtok_out: Annotated[float, typer.Option(help="API price, output tokens.")] = (
+        PRICES.api_usd_per_mtok_out
+    ),
+    gpu_usd_per_hour: Annotated[float, typer.Option(help="GPU price per hour.")] = (
+        PRICES.gpu_usd_per_hour
+    ),
     gpu_tokens_per_s: Annotated[
         float | None, typer.Option(help="Self-hosted throughput; default: from the ledger.")
     ] = None,
     gpu_min_hours_per_month: Annotated[
         float, typer.Option(help="GPU hours paid even when idle (730: always on).")
-    ] = 730.0,
+    ] = PRICES.gpu_min_hours_per_month,
     engineering_usd_per_month: Annotated[
         float, typer.Option(help="People time to run the self-hosted stack.")
-    ] = 2000.0,
+    ] = PRICES.engineering_usd_per_month,
     tokens_in: Annotated[
         float | None, typer.Option(help="Input tokens per contract; default: from the ledger.")
     ] = None,
@@ -123,7 +130,9 @@ def breakeven(
             api_usd_per_mtok_in=api_usd_per_mtok_in,
             api_usd_per_mtok_out=api_usd_per_mtok_out,
             gpu_usd_per_hour=gpu_usd_per_hour,
-            gpu_tokens_per_s=gpu_tokens_per_s or profile.self_hosted_tokens_per_s or 1000.0,
+            gpu_tokens_per_s=gpu_tokens_per_s
+            or profile.self_hosted_tokens_per_s
+            or PRICES.fallback_tokens_per_s,
             gpu_min_hours_per_month=gpu_min_hours_per_month,
             engineering_usd_per_month=engineering_usd_per_month,
             escalated_share=(

@@ -15,6 +15,7 @@ from app.storage.models import (
     BatchItem,
     CacheEntry,
     Document,
+    Feedback,
     ModelCall,
     Purge,
     RedactionAudit,
@@ -50,6 +51,11 @@ def erase(
         )
         session.delete(doc)
         # Cached answers are contract text; ledger rows keep the spend but lose the id.
+        session.execute(
+            delete(Feedback).where(
+                Feedback.workspace_id == workspace_id, Feedback.document_id == document_id
+            )
+        )
         session.execute(
             delete(CacheEntry).where(
                 CacheEntry.workspace_id == workspace_id, CacheEntry.document_id == document_id

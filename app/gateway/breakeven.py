@@ -167,6 +167,7 @@ def _new_chart(max_volume: float) -> Any:
         width=900,
         height=540,
         legend_at_bottom_columns=3,
+        margin_bottom=48,  # room for the second legend row (the markers)
         style=Style(colors=_COLORS, stroke_width="2"),
         value_formatter=lambda usd: f"${usd:,.0f}",
         x_value_formatter=lambda volume: f"{volume:,.0f}",

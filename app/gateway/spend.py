@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.gateway.breakeven import CostInputs
 from app.storage.models import ModelCall
 
 
@@ -93,4 +94,35 @@ def contract_profile(calls: Sequence[ModelCall]) -> ContractProfile:
         tokens_out=tokens_out / documents if documents else 0.0,
         escalated_share=external / total if total else 0.0,
         self_hosted_tokens_per_s=local_tokens / local_s if local_s else None,
+    )
+
+
+@dataclass(frozen=True)
+class PriceAssumptions:
+    """Prices the break-even uses when not given: a mid-range API and one rented GPU."""
+
+    api_usd_per_mtok_in: float = 3.0
+    api_usd_per_mtok_out: float = 15.0
+    gpu_usd_per_hour: float = 2.5
+    gpu_min_hours_per_month: float = 730.0
+    engineering_usd_per_month: float = 2000.0
+    fallback_tokens_per_s: float = 1000.0  # when the ledger has no self-hosted timing yet
+
+
+PRICES = PriceAssumptions()
+
+
+def cost_inputs(profile: ContractProfile, contracts_per_month: float) -> CostInputs:
+    """Break-even inputs from the ledger's measurements and the default prices."""
+    return CostInputs(
+        contracts_per_month=contracts_per_month,
+        tokens_in_per_contract=profile.tokens_in,
+        tokens_out_per_contract=profile.tokens_out,
+        api_usd_per_mtok_in=PRICES.api_usd_per_mtok_in,
+        api_usd_per_mtok_out=PRICES.api_usd_per_mtok_out,
+        gpu_usd_per_hour=PRICES.gpu_usd_per_hour,
+        gpu_tokens_per_s=profile.self_hosted_tokens_per_s or PRICES.fallback_tokens_per_s,
+        gpu_min_hours_per_month=PRICES.gpu_min_hours_per_month,
+        engineering_usd_per_month=PRICES.engineering_usd_per_month,
+        escalated_share=profile.escalated_share,
     )

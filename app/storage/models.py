@@ -232,3 +232,22 @@ class BudgetCounter(Base):
     spent_usd: Mapped[float] = mapped_column(Float, default=0.0)
     reserved_tokens: Mapped[int] = mapped_column(Integer, default=0)
     spent_tokens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Feedback(Base):
+    """A reviewer's verdict on one finding: accept, correct (span or value) or reject."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_document", "workspace_id", "document_id", "clause_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[str] = mapped_column(String(64))
+    clause_id: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    start: Mapped[int | None] = mapped_column(Integer, default=None)
+    end: Mapped[int | None] = mapped_column(Integer, default=None)
+    value: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

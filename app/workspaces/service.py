@@ -80,6 +80,10 @@ class Workspaces:
 
     def authenticate(self, key: str) -> Workspace:
         """Return the workspace of a valid, unrevoked key, or raise AuthenticationError."""
+        return self.sign_in(key)[0]
+
+    def sign_in(self, key: str) -> tuple[Workspace, str]:
+        """Return the workspace and the key's id (what a browser session keeps, never the key)."""
         if not key.startswith(KEY_PREFIX):
             raise AuthenticationError("malformed API key")
         digest = hash_key(key)
@@ -93,9 +97,19 @@ class Workspaces:
             ):
                 raise AuthenticationError("unknown or revoked API key")
             workspace = session.get(Workspace, row.workspace_id)
+            key_id = row.id
         if workspace is None:
             raise AuthenticationError("unknown or revoked API key")
-        return workspace
+        return workspace, key_id
+
+    def by_key_id(self, key_id: str) -> Workspace:
+        """The workspace of a signed-in browser session, while its key is not revoked."""
+        with self.sessions() as session:
+            row = session.get(ApiKey, key_id)
+            workspace = None if row is None else session.get(Workspace, row.workspace_id)
+            if row is None or row.revoked_at is not None or workspace is None:
+                raise AuthenticationError("the session's API key is revoked: sign in again")
+            return workspace
 
     @staticmethod
     def _key_row(workspace_id: str, key: str) -> ApiKey:

@@ -1,0 +1,1 @@
+"""Reviewers' verdicts on findings, and their export as training data."""
