@@ -12,11 +12,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import ResourcesDep, SessionDep, WorkspaceDep
+from app.api.schemas import Problem
 from app.documents import queries
 from app.feedback.service import FeedbackService, Verdict, latest, training_rows
 from app.storage.models import Feedback
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
+ERRORS: dict[int | str, dict[str, object]] = {401: {"model": Problem}, 404: {"model": Problem}}
 
 
 class FeedbackIn(BaseModel):
@@ -49,6 +51,7 @@ class FeedbackOut(BaseModel):
     "/documents/{document_id}/findings/{clause_id}/feedback",
     status_code=status.HTTP_201_CREATED,
     response_model=FeedbackOut,
+    responses={**ERRORS, 422: {"model": Problem}},
 )
 def give_feedback(
     resources: ResourcesDep,
@@ -63,7 +66,7 @@ def give_feedback(
     return FeedbackOut.of(service.record(workspace.id, document_id, clause_id, verdict))
 
 
-@router.get("/documents/{document_id}/feedback", response_model=list[FeedbackOut])
+@router.get("/documents/{document_id}/feedback", response_model=list[FeedbackOut], responses=ERRORS)
 def document_feedback(
     session: SessionDep, workspace: WorkspaceDep, document_id: str
 ) -> list[FeedbackOut]:
@@ -74,7 +77,7 @@ def document_feedback(
 
 @router.get(
     "/feedback/export",
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={401: {"model": Problem}, 200: {"content": {"application/x-ndjson": {}}}},
 )
 def export_feedback(session: SessionDep, workspace: WorkspaceDep) -> StreamingResponse:
     """Every reviewed finding as JSON lines (prediction and label): training data."""
