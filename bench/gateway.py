@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -92,7 +93,7 @@ def overhead(data: Path, calls: int) -> None:
 def cache_lookups(data: Path, size: int, embedder: MiniLMEmbedder) -> None:
     sessions = open_sessions(data / f"cache-{size}")
     client = QdrantClient(location=":memory:")
-    index = CacheIndex(client, __import__("threading").RLock(), EMBEDDING_DIM)
+    index = CacheIndex(client, threading.RLock(), EMBEDDING_DIM)
     rng = np.random.default_rng(7)
     partition = "p" * 64
     keys = [uuid.uuid4().hex + uuid.uuid4().hex for _ in range(size)]

@@ -7,7 +7,7 @@ import time
 import anthropic
 
 from app.config import TierSettings
-from app.gateway.providers import ProviderError, classify_status
+from app.gateway.providers import sdk_error
 from app.gateway.types import Completion, CompletionRequest
 
 
@@ -46,16 +46,9 @@ class AnthropicModel:
                 messages=[{"role": m.role, "content": m.content} for m in turns],  # type: ignore[misc]
                 stop_sequences=list(request.stop) or anthropic.omit,
             )
-        except anthropic.APIStatusError as exc:
-            raise classify_status(
-                exc.status_code,
-                f"{self.tier} answered HTTP {exc.status_code}",
-                exc.response.headers.get("retry-after"),
-            ) from exc
-        except anthropic.APITimeoutError as exc:
-            raise ProviderError(f"{self.tier} timed out", retryable=True) from exc
-        except anthropic.APIConnectionError as exc:
-            raise ProviderError(f"{self.tier} is unreachable", retryable=True) from exc
+        except (anthropic.APIStatusError, anthropic.APIConnectionError) as exc:  # timeouts included
+            timed_out = isinstance(exc, anthropic.APITimeoutError)
+            raise sdk_error(self.tier, exc, timed_out=timed_out) from exc
         text = "".join(getattr(block, "text", "") for block in message.content)
         return Completion(
             text=text,

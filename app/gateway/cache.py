@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from app.config import CacheSettings
 from app.gateway.types import CompletionRequest
@@ -68,10 +67,6 @@ def semantic_text(request: CompletionRequest) -> str:
     return "\n".join(slots) if slots else joined
 
 
-def _point_id(key: str) -> str:
-    return str(uuid.UUID(key[:32]))
-
-
 class SemanticCache:
     """Looks answers up and stores them; the exact path needs no embedding."""
 
@@ -113,15 +108,7 @@ class SemanticCache:
         near = self._index.nearest(vector, workspace_id, partition)
         if near is None or near[1] < self._settings.similarity:
             return None
-        with self._sessions() as session:
-            found = session.scalar(
-                select(CacheEntry.key).where(
-                    CacheEntry.workspace_id == workspace_id,
-                    CacheEntry.partition == partition,
-                    CacheEntry.key.startswith(near[0].replace("-", "")),
-                )
-            )
-        return None if found is None else self._fresh(workspace_id, partition, found, near[1])
+        return self._fresh(workspace_id, partition, near[0], near[1])
 
     def _fresh(
         self, workspace_id: str, partition: str, key: str, similarity: float
@@ -172,7 +159,7 @@ class SemanticCache:
         if self._index is not None:
             vector = self._vector(text)
             if vector is not None:
-                self._index.add(_point_id(key), vector, workspace_id, partition, document_id)
+                self._index.add(key, vector, workspace_id, partition, document_id)
 
     def forget_document(self, workspace_id: str, document_id: str) -> None:
         """Erase the entries made while reviewing a document (rows and vectors)."""

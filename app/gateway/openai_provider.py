@@ -12,7 +12,7 @@ import openai
 from app.config import TierSettings
 from app.gateway.llamacpp import gbnf_for_schema
 from app.gateway.prompt_format import to_completion_prompt
-from app.gateway.providers import ProviderError, classify_status
+from app.gateway.providers import sdk_error
 from app.gateway.types import Completion, CompletionRequest
 
 
@@ -54,16 +54,9 @@ class OpenAICompatibleModel:
         started = time.perf_counter()
         try:
             text, finish, usage = self._call(request)
-        except openai.APIStatusError as exc:
-            raise classify_status(
-                exc.status_code,
-                f"{self.tier} answered HTTP {exc.status_code}",
-                exc.response.headers.get("retry-after"),
-            ) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderError(f"{self.tier} timed out", retryable=True) from exc
-        except openai.APIConnectionError as exc:
-            raise ProviderError(f"{self.tier} is unreachable", retryable=True) from exc
+        except (openai.APIStatusError, openai.APIConnectionError) as exc:  # timeouts included
+            timed_out = isinstance(exc, openai.APITimeoutError)
+            raise sdk_error(self.tier, exc, timed_out=timed_out) from exc
         return Completion(
             text=text,
             model=self.name,

@@ -41,3 +41,16 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
+
+
+def sdk_error(tier: str, exc: Exception, *, timed_out: bool) -> ProviderError:
+    """Translate an error of the openai or anthropic SDK (the same generated shape in both):
+    an HTTP status carries `status_code` and `response`; otherwise a timeout or no connection."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        response = getattr(exc, "response", None)
+        retry_after = response.headers.get("retry-after") if response is not None else None
+        return classify_status(status, f"{tier} answered HTTP {status}", retry_after)
+    if timed_out:
+        return ProviderError(f"{tier} timed out", retryable=True)
+    return ProviderError(f"{tier} is unreachable", retryable=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import phonenumbers
@@ -289,8 +288,3 @@ def restore(text: str, redaction: Redaction) -> str:
     for key in sorted(redaction.mapping, key=len, reverse=True):
         text = text.replace(key, redaction.mapping[key])
     return text
-
-
-def iter_labels(spans: list[tuple[int, int, str]]) -> Iterator[str]:
-    """Labels of spans, for counting."""
-    return (label for _start, _end, label in spans)

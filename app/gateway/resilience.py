@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import pybreaker
@@ -41,9 +43,16 @@ def _retryable(settings: RetrySettings) -> object:
 class TierCaller:
     """Calls one tier's model; counts retries; the breaker opens after consecutive faults."""
 
-    def __init__(self, model: ChatModel, retry: RetrySettings, breaker: BreakerSettings) -> None:
+    def __init__(
+        self,
+        model: ChatModel,
+        retry: RetrySettings,
+        breaker: BreakerSettings,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.model = model
         self._retry = retry
+        self._sleep = sleep
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=breaker.fail_max,
             reset_timeout=breaker.reset_timeout_s,
@@ -72,6 +81,7 @@ class TierCaller:
             wait=self._wait,
             retry=retry_if_exception(_retryable(self._retry)),  # type: ignore[arg-type]
             reraise=True,
+            sleep=self._sleep,
         )
         attempts = 0
         for attempt in retrying:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, replace
+from typing import Any
 
 from app.config import TIER_ORDER, GatewaySettings, TierSettings
 from app.errors import BudgetExceededError, LexcrewError, ModelUnavailableError
@@ -123,33 +124,31 @@ class Gateway:
         )
 
     def _record(
-        self, ctx: CallContext, attempt: _Attempt, meter: UsageMeter, record: UsageRecord
+        self,
+        ctx: CallContext,
+        attempt: _Attempt,
+        meter: UsageMeter,
+        request: CompletionRequest,
+        **fields: Any,
     ) -> None:
+        """Meter and ledger one call. Unless `fields` says otherwise nothing was served: no
+        tokens, and a cost known to be 0 (a failure or a cache hit is not billed)."""
+        record = UsageRecord(
+            **{
+                "task": request.task,
+                "tier": attempt.tier,
+                "model": attempt.caller.model.name,
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "latency_s": 0.0,
+                "cost_usd": 0.0,
+                "document_id": request.document_id,
+                "escalation": request.escalation,
+                **fields,
+            }
+        )
         meter.add(record)
         self.ledger.record(ctx, attempt.settings.provider, record)
-
-    def _failure(
-        self,
-        attempt: _Attempt,
-        request: CompletionRequest,
-        outcome: str,
-        error: str,
-        retries: int = 0,
-    ) -> UsageRecord:
-        return UsageRecord(
-            task=request.task,
-            tier=attempt.tier,
-            model=attempt.caller.model.name,
-            prompt_tokens=0,
-            completion_tokens=0,
-            latency_s=0.0,
-            cost_usd=0.0,  # nothing was served: a failed call is known to cost nothing
-            document_id=request.document_id,
-            outcome=outcome,
-            escalation=request.escalation,
-            retries=retries,
-            error=error,
-        )
 
     def _try(
         self,
@@ -162,10 +161,7 @@ class Gateway:
         estimate = cost_of(attempt.settings, tokens_in, tokens_out, 0.0)
         if not self.budgets.call_allows(estimate, tokens_in + tokens_out):
             self._record(
-                ctx,
-                attempt,
-                meter,
-                self._failure(attempt, request, "budget", "over the per-call cap"),
+                ctx, attempt, meter, request, outcome="budget", error="over the per-call cap"
             )
             return None
         partition = partition_of(
@@ -186,7 +182,7 @@ class Gateway:
         except ProviderError as exc:
             self.budgets.settle(reservation, 0.0, 0)
             outcome = "breaker_open" if isinstance(exc, BreakerOpenError) else "error"
-            self._record(ctx, attempt, meter, self._failure(attempt, request, outcome, exc.reason))
+            self._record(ctx, attempt, meter, request, outcome=outcome, error=exc.reason)
             log.warning(
                 "gateway.tier_failed tier=%s task=%s outcome=%s",
                 attempt.tier,
@@ -210,18 +206,13 @@ class Gateway:
             ctx,
             attempt,
             meter,
-            UsageRecord(
-                task=request.task,
-                tier=attempt.tier,
-                model=completion.model,
-                prompt_tokens=completion.prompt_tokens,
-                completion_tokens=completion.completion_tokens,
-                latency_s=completion.latency_s,
-                cost_usd=cost,
-                document_id=request.document_id,
-                escalation=request.escalation,
-                retries=completion.retries,
-            ),
+            request,
+            model=completion.model,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            latency_s=completion.latency_s,
+            cost_usd=cost,
+            retries=completion.retries,
         )
         if self.settings.cache.enabled:
             self.cache.store(
@@ -251,23 +242,7 @@ class Gateway:
         meter: UsageMeter,
         hit: CacheHit,
     ) -> Completion:
-        self._record(
-            ctx,
-            attempt,
-            meter,
-            UsageRecord(
-                task=request.task,
-                tier=attempt.tier,
-                model=attempt.caller.model.name,
-                prompt_tokens=0,
-                completion_tokens=0,
-                latency_s=0.0,
-                cost_usd=0.0,
-                cache_hit=True,
-                document_id=request.document_id,
-                escalation=request.escalation,
-            ),
-        )
+        self._record(ctx, attempt, meter, request, cache_hit=True)
         return Completion(
             text=hit.answer,
             model=attempt.caller.model.name,

@@ -52,6 +52,20 @@ def choose_inputs(
     )
 
 
+def _validator_task(drafts: list[Draft], escalation: str | None = None) -> TaskSpec:
+    """The validator's yes/no question about these clauses (at a higher tier: `escalation`)."""
+    prompt = render("validator", clauses=_clause_lines(drafts))
+    return TaskSpec(
+        "validator",
+        "validate",
+        prompt.text,
+        'JSON {"verdicts": [...]}',
+        VerdictAnswer,
+        prompt.version,
+        escalation=escalation,
+    )
+
+
 def build_plan(document_id: str, drafts: list[Draft], inputs: PlanInputs) -> CrewPlan:
     """Return the crew plan; a task with nothing to ask is left out (no model call)."""
     by_id = {d.id: d for d in drafts}
@@ -69,17 +83,7 @@ def build_plan(document_id: str, drafts: list[Draft], inputs: PlanInputs) -> Cre
             )
         )
     if inputs.verdict_ids:
-        prompt = render("validator", clauses=_clause_lines([by_id[i] for i in inputs.verdict_ids]))
-        tasks.append(
-            TaskSpec(
-                "validator",
-                "validate",
-                prompt.text,
-                'JSON {"verdicts": [...]}',
-                VerdictAnswer,
-                prompt.version,
-            )
-        )
+        tasks.append(_validator_task([by_id[i] for i in inputs.verdict_ids]))
     prompt = render("summarizer", key_terms=untrusted(inputs.key_terms), risks=inputs.risks)
     tasks.append(
         TaskSpec(
@@ -100,15 +104,6 @@ def build_escalation_plan(
     """The validator's task again, for the clauses that go to a higher tier."""
     by_id = {d.id: d for d in drafts}
     chosen = dict(sorted(reasons.items(), key=lambda kv: by_id[kv[0]].confidence)[:limit])
-    prompt = render("validator", clauses=_clause_lines([by_id[i] for i in chosen]))
     why = ", ".join(sorted(set(chosen.values())))
-    task = TaskSpec(
-        "validator",
-        "validate",
-        prompt.text,
-        'JSON {"verdicts": [...]}',
-        VerdictAnswer,
-        prompt.version,
-        escalation=why,
-    )
+    task = _validator_task([by_id[i] for i in chosen], escalation=why)
     return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=(task,)), chosen

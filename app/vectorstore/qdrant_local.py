@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -176,26 +177,26 @@ class CacheIndex:
 
     def add(
         self,
-        point_id: str,
+        key: str,
         vector: npt.NDArray[np.float32],
         workspace_id: str,
         partition: str,
         document_id: str | None,
     ) -> None:
-        """Index one cache entry (the same id twice leaves one point)."""
-        payload = {"workspace_id": workspace_id, "partition": partition, "key": point_id}
+        """Index one cache entry by its hex key (the same key twice leaves one point)."""
+        payload = {"workspace_id": workspace_id, "partition": partition, "key": key}
         if document_id is not None:
             payload["document_id"] = document_id
+        point = models.PointStruct(
+            id=str(uuid.UUID(key[:32])), vector=vector.tolist(), payload=payload
+        )
         with self._lock:
-            self._client.upsert(
-                CACHE_COLLECTION,
-                points=[models.PointStruct(id=point_id, vector=vector.tolist(), payload=payload)],
-            )
+            self._client.upsert(CACHE_COLLECTION, points=[point])
 
     def nearest(
         self, vector: npt.NDArray[np.float32], workspace_id: str, partition: str
     ) -> tuple[str, float] | None:
-        """The closest entry of this workspace and partition, with its cosine similarity."""
+        """The key of the closest entry of this workspace and partition, with its cosine."""
         query_filter = models.Filter(
             must=[
                 models.FieldCondition(
@@ -206,23 +207,15 @@ class CacheIndex:
         )
         with self._lock:
             hits = self._client.query_points(
-                CACHE_COLLECTION, query=vector.tolist(), query_filter=query_filter, limit=1
-            ).points
-        if not hits:
-            return None
-        return str(hits[0].id), float(hits[0].score)
-
-    def delete(self, point_ids: Sequence[str]) -> None:
-        """Remove entries by id."""
-        if not point_ids:
-            return
-        with self._lock:
-            self._client.delete(
                 CACHE_COLLECTION,
-                points_selector=models.PointIdsList(points=list(point_ids)),
-                wait=True,
-            )
-            _scrub_local(self._client, CACHE_COLLECTION)
+                query=vector.tolist(),
+                query_filter=query_filter,
+                limit=1,
+                with_payload=["key"],
+            ).points
+        if not hits or hits[0].payload is None:
+            return None
+        return str(hits[0].payload["key"]), float(hits[0].score)
 
     def delete_document(self, workspace_id: str, document_id: str) -> None:
         """Remove the entries made while reviewing one document."""
