@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,7 +27,7 @@ from app.documents.queries import (
     list_documents,
     reports_of,
 )
-from app.documents.status import Status
+from app.documents.status import FINAL, IN_FLIGHT, Status
 from app.errors import AuthenticationError, LexcrewError
 from app.feedback.queue import pending
 from app.feedback.service import latest
@@ -64,6 +64,25 @@ def _to_login() -> RedirectResponse:
     return RedirectResponse("/ui/login", status_code=303)
 
 
+class _SignInNeeded(Exception):
+    """Raised by the SignedIn dependency; `mount` answers it with the sign-in page."""
+
+
+def _signed_in(request: Request) -> Workspace:
+    workspace = _workspace(request)
+    if workspace is None:
+        raise _SignInNeeded
+    return workspace
+
+
+SignedIn = Annotated[Workspace, Depends(_signed_in)]
+
+
+def _sign_in_needed(request: Request, _exc: Exception) -> Response:
+    # htmx would paste a followed redirect into the table it refreshes: say 401 instead.
+    return Response(status_code=401) if request.headers.get("HX-Request") else _to_login()
+
+
 @router.get("")
 def home() -> RedirectResponse:
     return RedirectResponse("/ui/documents", status_code=303)
@@ -90,11 +109,17 @@ def logout(request: Request) -> RedirectResponse:
 
 
 def _rows(request: Request, workspace: Workspace, status: str | None, q: str | None) -> Any:
+    """The rows and what the template needs to refresh them (only while work is in flight)."""
     where = DocumentFilter(status=status or None, filename=q or None, limit=200)
     with _resources(request).sessions() as session:
-        docs, total = list_documents(session, workspace.id, where)
-        bodies = reports_of(session, workspace.id, [d.id for d in docs if d.status != "queued"])
-    return [_row(d, bodies.get(d.id)) for d in docs], total
+        docs, _total = list_documents(session, workspace.id, where)
+        bodies = reports_of(session, workspace.id, [d.id for d in docs if d.status in FINAL])
+    return {
+        "rows": [_row(d, bodies.get(d.id)) for d in docs],
+        "busy": any(d.status in IN_FLIGHT for d in docs),
+        "status": status or "",
+        "q": q or "",
+    }
 
 
 def _row(doc: Document, body: dict[str, object] | None) -> dict[str, Any]:
@@ -115,41 +140,42 @@ def _row(doc: Document, body: dict[str, object] | None) -> dict[str, Any]:
 
 
 @router.get("/documents", response_class=HTMLResponse, response_model=None)
-def documents(request: Request, status: str | None = None, q: str | None = None) -> Response:
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
-    rows, total = _rows(request, workspace, status, q)
+def documents(
+    request: Request, workspace: SignedIn, status: str | None = None, q: str | None = None
+) -> Response:
     return _page(
-        request, "ui/documents.html", workspace=workspace, rows=rows, total=total,
-        statuses=STATUSES, status=status or "", q=q or "",
+        request, "ui/documents.html", workspace=workspace, statuses=STATUSES,
+        **_rows(request, workspace, status, q),
     )  # fmt: skip
 
 
 @router.get("/documents/rows", response_class=HTMLResponse, response_model=None)
-def document_rows(request: Request, status: str | None = None, q: str | None = None) -> Response:
-    workspace = _workspace(request)
-    if workspace is None:
-        return Response(status_code=401)
-    rows, _total = _rows(request, workspace, status, q)
-    return _page(request, "ui/_rows.html", rows=rows)
+def document_rows(
+    request: Request, workspace: SignedIn, status: str | None = None, q: str | None = None
+) -> Response:
+    return _page(request, "ui/_rows.html", **_rows(request, workspace, status, q))
 
 
-@router.get("/documents/{document_id}", response_class=HTMLResponse, response_model=None)
-def review(request: Request, document_id: str) -> Response:
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
-    res = _resources(request)
+def _document(request: Request, workspace: Workspace, document_id: str) -> Any:
+    """The document and its report (None until there is one), or an error page."""
     try:
-        with res.sessions() as session:
+        with _resources(request).sessions() as session:
             doc = get_document(session, workspace.id, document_id)
             body = reports_of(session, workspace.id, [document_id]).get(document_id)
     except LexcrewError as exc:
         return _page(request, "ui/error.html", status_code=exc.status_code, message=exc.reason)
-    if body is None:
+    return doc, Report.model_validate(body) if body is not None else None
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse, response_model=None)
+def review(request: Request, workspace: SignedIn, document_id: str) -> Response:
+    found = _document(request, workspace, document_id)
+    if isinstance(found, Response):
+        return found
+    doc, report = found
+    if report is None:
         return _page(request, "ui/waiting.html", workspace=workspace, doc=doc)
-    report = Report.model_validate(body)
+    res = _resources(request)
     text = res.files.load_text(workspace.id, document_id)
     pages = page_views(report, text.text, [(p.start, p.end) for p in text.pages]) if text else []
     categories: dict[str, list[Any]] = {}
@@ -172,44 +198,34 @@ AGENT_OF_TASK = {
 
 
 @router.get("/documents/{document_id}/trace", response_class=HTMLResponse, response_model=None)
-def trace(request: Request, document_id: str) -> Response:
+def trace(request: Request, workspace: SignedIn, document_id: str) -> Response:
     """The review's run tree: agents, their model calls, tokens, latency, cost and tier."""
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
-    res = _resources(request)
-    try:
-        with res.sessions() as session:
-            doc = get_document(session, workspace.id, document_id)
-            body = reports_of(session, workspace.id, [document_id]).get(document_id)
-            calls = session.scalars(
-                select(ModelCall)
-                .where(ModelCall.workspace_id == workspace.id, ModelCall.document_id == doc.id)
-                .order_by(ModelCall.id)
-            ).all()
-    except LexcrewError as exc:
-        return _page(request, "ui/error.html", status_code=exc.status_code, message=exc.reason)
-    report = Report.model_validate(body) if body is not None else None
-    trace_id = report.trace.id if report is not None else None
-    mine = [c for c in calls if trace_id is None or c.trace_id == trace_id]
+    found = _document(request, workspace, document_id)
+    if isinstance(found, Response):
+        return found
+    doc, report = found
+    query = select(ModelCall).where(
+        ModelCall.workspace_id == workspace.id, ModelCall.document_id == doc.id
+    )
+    if report is not None:
+        query = query.where(ModelCall.trace_id == report.trace.id)
+    with _resources(request).sessions() as session:
+        calls = session.scalars(query.order_by(ModelCall.id)).all()
     agents: dict[str, list[ModelCall]] = {}
-    for call in mine:
+    for call in calls:
         name = AGENT_OF_TASK.get(call.task, call.task)
         if call.escalation_reason:
             name += " (escalated)"
         agents.setdefault(name, []).append(call)
     return _page(
         request, "ui/trace.html", workspace=workspace, doc=doc, report=report, agents=agents,
-        calls=mine,
+        calls=calls,
     )  # fmt: skip
 
 
 @router.get("/queue", response_class=HTMLResponse, response_model=None)
-def queue(request: Request, skip: int = 0) -> Response:
+def queue(request: Request, workspace: SignedIn, skip: int = 0) -> Response:
     """One finding at a time from the review queue; keyboard: a, r, c, s."""
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
     res = _resources(request)
     extraction = res.settings.extraction
     with res.sessions() as session:
@@ -225,11 +241,8 @@ def queue(request: Request, skip: int = 0) -> Response:
 
 
 @router.get("/batches", response_class=HTMLResponse, response_model=None)
-def batches(request: Request) -> Response:
+def batches(request: Request, workspace: SignedIn) -> Response:
     """Every batch of the workspace with its progress and counts per status."""
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
     with _resources(request).sessions() as session:
         found = session.scalars(
             select(Batch)
@@ -242,11 +255,8 @@ def batches(request: Request) -> Response:
 
 
 @router.get("/costs", response_class=HTMLResponse, response_model=None)
-def costs(request: Request, days: int = 30) -> Response:
+def costs(request: Request, workspace: SignedIn, days: int = 30) -> Response:
     """Spend by tier and day, cache and escalation rates, and the break-even chart."""
-    workspace = _workspace(request)
-    if workspace is None:
-        return _to_login()
     since = datetime.now(UTC) - timedelta(days=days)
     calls = Ledger(_resources(request).sessions).calls(workspace.id, since)
     rows = by_day_and_tier(calls)
@@ -269,5 +279,6 @@ def costs(request: Request, days: int = 30) -> Response:
 def mount(app: FastAPI) -> None:
     """Entry point `lexcrew.web:ui`: add the UI's pages and its static files to the API."""
     app.include_router(router)
+    app.add_exception_handler(_SignInNeeded, _sign_in_needed)
     static = resources.files("web").joinpath("static")
     app.mount("/ui/static", StaticFiles(directory=str(static)), name="ui-static")
