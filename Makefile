@@ -16,7 +16,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --upgrade "pip>=25" >/dev/null
 	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/pip install -e ".[dev,model-server]"
 	touch $(STAMP)
 
 # The service on http://127.0.0.1:8000 (API docs at /docs) with its own worker, no Redis needed.

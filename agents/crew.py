@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crewai import Agent, Crew, CrewOutput, Process, Task
+from crewai.utilities.converter import ConverterError
 from pydantic import ValidationError
 
 from agents.llm import GatewayLLM
@@ -54,6 +55,7 @@ class CrewReviewer:
             return CrewOutputs()
         specs = {a.key: a for a in plan.agents}
         agents: dict[str, Agent] = {}
+        llms: list[GatewayLLM] = []
         for spec in plan.tasks:
             if spec.agent not in agents:
                 llm = GatewayLLM(
@@ -64,13 +66,24 @@ class CrewReviewer:
                     answer_tokens=self._settings.model.max_tokens,
                     prompt_version=spec.prompt_version,
                     escalation=spec.escalation,
+                    agent_key=spec.agent,
                 )
+                llms.append(llm)
                 agents[spec.agent] = _agent(specs[spec.agent], llm)
         tasks = [_task(spec, agents[spec.agent]) for spec in plan.tasks]
         crew = Crew(
             agents=list(agents.values()), tasks=tasks, process=Process.sequential, verbose=False
         )
-        result = crew.kickoff()
+        try:
+            result = crew.kickoff()
+        except ConverterError as exc:
+            # A tier that ignored the answer schema (and CrewAI's repair call failed too): the
+            # review goes on without these answers and its memo says why.
+            reason = f"answer did not parse: {type(exc).__name__}"
+            return CrewOutputs(errors={spec.kind: reason for spec in plan.tasks})
+        finally:
+            for llm in llms:
+                llm.end_trace()
         if not isinstance(result, CrewOutput):
             raise TypeError("the review crew must not stream")
         outputs = CrewOutputs()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from app.gateway.protocol import ChatModel
 from app.gateway.types import CompletionRequest, Message, Role, TaskKind
+from app.observability import metrics, tracing
 
 _ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
 
@@ -35,11 +36,31 @@ class GatewayLLM(BaseLLM):
     answer_tokens: int = 256
     prompt_version: str = ""
     escalation: str | None = None
+    agent_key: str = ""
     _gateway: ChatModel = PrivateAttr()
+    _trace_parent: tracing.Span | None = PrivateAttr(default=None)
+    _agent_span: tracing.Span | None = PrivateAttr(default=None)
+    _last_task: tracing.Span | None = PrivateAttr(default=None)
 
     def __init__(self, gateway: ChatModel, **data: Any) -> None:
         super().__init__(model=gateway.name, provider="lexcrew", **data)
         self._gateway = gateway
+        # The crew's span: CrewAI may call from another thread, where it is not current.
+        self._trace_parent = tracing.current()
+
+    def _agent(self) -> tracing.Span | None:
+        """The agent's span, opened at its first call and ended by `end_trace`."""
+        if self._agent_span is None and self._trace_parent is not None:
+            self._agent_span = self._trace_parent.child(f"agent: {self.agent_key}", "chain")
+        return self._agent_span
+
+    def end_trace(self) -> None:
+        """End the agent's span (after the crew's last task)."""
+        if self._agent_span is not None:
+            # The agent worked until its last task ended, not until the crew did.
+            self._agent_span.end = self._last_task.end if self._last_task else None
+            tracing.finish(self._agent_span)
+            self._agent_span = None
 
     def call(
         self,
@@ -62,7 +83,17 @@ class GatewayLLM(BaseLLM):
             prompt_version=self.prompt_version,
             escalation=self.escalation,
         )
-        return self._gateway.complete(request).text
+        task = str(getattr(from_task, "name", None) or self.task_kind)
+        with (
+            metrics.timed(self.agent_key or self.task_kind),
+            tracing.span(f"task: {task}", parent=self._agent()) as step,
+        ):
+            if step is not None:
+                self._last_task = step
+                step.attributes.update(
+                    {"prompt_version": self.prompt_version, "escalation": self.escalation}
+                )
+            return self._gateway.complete(request).text
 
     def supports_function_calling(self) -> bool:
         return False

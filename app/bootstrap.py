@@ -26,6 +26,7 @@ from app.ingestion.chunker import ClauseChunker
 from app.ingestion.embedder import EMBEDDING_DIM, Embedder, MiniLMEmbedder
 from app.ingestion.pipeline import Ingestor
 from app.intake.sandbox import PdfSandbox
+from app.observability.setup import start_tracing
 from app.offline import apply_offline_environment
 from app.queue.celery_config import CeleryEnqueuer, create_celery
 from app.review.crew_plan import Reviewer
@@ -63,7 +64,12 @@ def load_renderer(name: str = "html") -> Renderer:
 def build_ingestor(settings: Settings) -> tuple[Ingestor, QdrantStore]:
     """Return the ingestion path and its store (close the store when done)."""
     # The store first: when another process holds it, say so before loading any model.
-    store = QdrantStore.local(settings.qdrant_dir, EMBEDDING_DIM)
+    q = settings.qdrant
+    if q.url:
+        key = q.api_key.get_secret_value() if q.api_key else None
+        store = QdrantStore.server(q.url, key, q.timeout_s, EMBEDDING_DIM)
+    else:
+        store = QdrantStore.local(settings.qdrant_dir, EMBEDDING_DIM)
     embedder = MiniLMEmbedder(settings.ingest.embed_batch_size, settings.ingest.embed_threads)
     parser = PdfSandbox(settings.upload, settings.ingest.max_pages)
     return Ingestor(parser, ClauseChunker(settings.ingest.chunk_max_chars), embedder, store), store
@@ -140,6 +146,7 @@ def build_service(
     if sessions is None:
         _engine, sessions = open_database(settings)
     ingestor, store = build_ingestor(settings)
+    start_tracing(settings.tracing, sessions)
     parts = ReviewParts(
         ingestor=ingestor,
         clause_model=ClauseModel.load(),

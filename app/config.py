@@ -104,6 +104,11 @@ class WorkerSettings(BaseModel):
     delayed_retry_s: float = Field(
         default=60.0, description="When a document waiting for a model tier is tried again."
     )
+    metrics_port: int | None = Field(
+        default=None,
+        description="Serve the worker's Prometheus metrics on this port (unset: not served; "
+        "the embedded worker's metrics are on the API's /metrics).",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -122,6 +127,52 @@ class ApiSettings(BaseModel):
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (behind TLS)."
     )
+
+
+class QdrantSettings(BaseModel):
+    """Where vectors live: in-process in the data dir (unset url), or a Qdrant server."""
+
+    url: str | None = Field(default=None, description="e.g. http://qdrant:6333")
+    api_key: SecretStr | None = None
+    timeout_s: float = 10.0
+
+
+class LogSettings(BaseModel):
+    """Log lines: `text` for a terminal, `json` (one object per line) for a log pipeline."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+
+class TracingSettings(BaseModel):
+    """Review traces: always kept in the local store; sent to LangSmith when configured."""
+
+    local: bool = Field(default=True, description="Keep every span in the database for the UI.")
+    langsmith_endpoint: str | None = Field(
+        default=None, description="LangSmith API URL; unset: nothing is sent anywhere."
+    )
+    langsmith_api_key: SecretStr | None = None
+    project: str = "lexcrew"
+    connect_timeout_s: float = 2.0
+    read_timeout_s: float = 5.0
+    exit_flush_s: float = Field(
+        default=2.0, description="At most this long is spent sending traces at process exit."
+    )
+
+
+class DriftSettings(BaseModel):
+    """The weekly replay of a fixed labelled sample, compared with its stored baseline."""
+
+    sample_dir: Path | None = Field(
+        default=None,
+        description="A CUAD-format folder (<name>.pdf + <name>.json); unset: the checkout's "
+        "samples/ (three CUAD contracts).",
+    )
+    max_drop: float = Field(
+        default=0.05, description="Alert when a headline metric falls more than this share."
+    )
+    day_of_week: str = "mon"
+    hour: int = Field(default=3, ge=0, le=23)
 
 
 TierName = Literal["self_hosted", "mid", "frontier"]
@@ -263,9 +314,14 @@ class Settings(BaseSettings):
     """Everything lexcrew reads from its environment, with defaults for the embedded mode."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LEXCREW_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="LEXCREW_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
     )
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse to start with default secrets or unauthenticated "
+        "Redis/Qdrant.",
+    )
     data_dir: Path = Field(default_factory=_default_data_dir)
     redis_url: SecretStr | None = Field(
         default=None, description="Celery broker; unset: a server-less filesystem queue."
@@ -280,6 +336,10 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     api: ApiSettings = ApiSettings()
     gateway: GatewaySettings = GatewaySettings()
+    qdrant: QdrantSettings = QdrantSettings()
+    log: LogSettings = LogSettings()
+    tracing: TracingSettings = TracingSettings()
+    drift: DriftSettings = DriftSettings()
 
     @property
     def database_url_value(self) -> str:

@@ -66,6 +66,10 @@ class BudgetExceededError(LexcrewError):
 
     status_code = 402
 
+    def __init__(self, reason: str, scope: str = "call") -> None:
+        super().__init__(reason)
+        self.scope = scope  # call, document, batch or workspace_day
+
 
 class InvalidRequestError(LexcrewError):
     """The request is well-formed but cannot be done as asked (e.g. a span not in the text)."""

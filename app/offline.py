@@ -41,6 +41,8 @@ def apply_offline_environment(settings: Settings) -> None:
         "TOKENIZERS_PARALLELISM": "false",
         "TIKTOKEN_CACHE_DIR": str(cache / "tiktoken"),
         "MPLCONFIGDIR": str(cache / "matplotlib"),
+        # LangSmith's sender threads must never keep a process from exiting.
+        "LANGSMITH_USE_DAEMON": "true",
     }
     os.environ.update(values)
     tempfile.tempdir = str(tmp)

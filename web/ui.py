@@ -6,6 +6,7 @@ browser talks to the same JSON API as every client, authenticated by the session
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -29,11 +30,13 @@ from app.documents.queries import (
 )
 from app.documents.status import FINAL, IN_FLIGHT, Status
 from app.errors import AuthenticationError, LexcrewError
+from app.evaluation.drift import DriftMonitor
 from app.feedback.queue import pending
 from app.feedback.service import latest
 from app.gateway.breakeven import render_chart
 from app.gateway.ledger import Ledger
 from app.gateway.spend import by_day_and_tier, contract_profile, cost_inputs
+from app.observability.trace_store import load_tree
 from app.review.report import Report
 from app.storage.models import Batch, Document, ModelCall, Workspace
 from web.render import page_views
@@ -57,7 +60,19 @@ def _workspace(request: Request) -> Workspace | None:
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("ui_header", UI_HEADER)
+    if context.get("workspace") is not None:
+        context["drift"] = _drift_alert(request)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _drift_alert(request: Request) -> dict[str, Any] | None:
+    """The latest drift replay, when it raised an alert: every signed-in page shows it."""
+    res = _resources(request)
+    run = DriftMonitor(res.sessions, res.settings.drift.max_drop).latest_alert()
+    if run is None:
+        return None
+    fell = {k: v for k, v in json.loads(run.drops).items() if v > res.settings.drift.max_drop}
+    return {"when": run.created_at, "drops": fell, "sample": run.sample}
 
 
 def _to_login() -> RedirectResponse:
@@ -199,17 +214,20 @@ AGENT_OF_TASK = {
 
 @router.get("/documents/{document_id}/trace", response_class=HTMLResponse, response_model=None)
 def trace(request: Request, workspace: SignedIn, document_id: str) -> Response:
-    """The review's run tree: agents, their model calls, tokens, latency, cost and tier."""
+    """The review's trace: review -> ingest -> crew -> agent -> task -> model call, from the
+    local trace store (the tree LangSmith gets), with the ledger's calls as a fallback."""
     found = _document(request, workspace, document_id)
     if isinstance(found, Response):
         return found
     doc, report = found
+    sessions = _resources(request).sessions
+    spans = load_tree(sessions, workspace.id, report.trace.id) if report is not None else []
     query = select(ModelCall).where(
         ModelCall.workspace_id == workspace.id, ModelCall.document_id == doc.id
     )
     if report is not None:
         query = query.where(ModelCall.trace_id == report.trace.id)
-    with _resources(request).sessions() as session:
+    with sessions() as session:
         calls = session.scalars(query.order_by(ModelCall.id)).all()
     agents: dict[str, list[ModelCall]] = {}
     for call in calls:
@@ -219,7 +237,7 @@ def trace(request: Request, workspace: SignedIn, document_id: str) -> Response:
         agents.setdefault(name, []).append(call)
     return _page(
         request, "ui/trace.html", workspace=workspace, doc=doc, report=report, agents=agents,
-        calls=calls,
+        calls=calls, spans=spans,
     )  # fmt: skip
 
 

@@ -10,7 +10,15 @@ from celery.signals import worker_ready, worker_shutdown
 from app.bootstrap import build_processor
 from app.documents.processing import DocumentProcessor
 from app.documents.sweeper import Sweeper
-from app.queue.celery_config import INGEST_TASK, PURGE_TASK, REVIEW_TASK, SWEEP_TASK
+from app.evaluation.drift import run_drift
+from app.observability.metrics import serve_worker_metrics
+from app.queue.celery_config import (
+    DRIFT_TASK,
+    INGEST_TASK,
+    PURGE_TASK,
+    REVIEW_TASK,
+    SWEEP_TASK,
+)
 from workers.celery_app import app, settings
 
 log = logging.getLogger("lexcrew.worker")
@@ -47,10 +55,20 @@ def sweep() -> None:
     _parts()[1].run()
 
 
+@app.task(name=DRIFT_TASK)  # type: ignore[untyped-decorator]
+def drift() -> None:
+    """Replay the drift sample; an alert is logged and shows on /metrics and in the UI."""
+    result = run_drift(_parts()[0].service)
+    log.info("worker.drift kind=%s alert=%s", result.kind, result.alert)
+
+
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _sweep_on_start(**_kwargs: object) -> None:
     # A restarted worker picks up at once what its previous life left behind.
     sweep.delay()
+    if settings.worker.metrics_port:
+        serve_worker_metrics(settings.worker.metrics_port)
+        log.info("worker.metrics port=%d", settings.worker.metrics_port)
 
 
 @worker_shutdown.connect  # type: ignore[untyped-decorator]

@@ -19,6 +19,7 @@ from app.api.session import session_secret
 from app.config import Settings
 from app.errors import LexcrewError
 from app.offline import apply_offline_environment
+from app.production import require_fit
 
 log = logging.getLogger("lexcrew.api")
 WEB_GROUP = "lexcrew.web"
@@ -27,6 +28,7 @@ WEB_GROUP = "lexcrew.web"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API; resources are created when it starts, not at import."""
     settings = settings or Settings()
+    require_fit(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

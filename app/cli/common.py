@@ -9,16 +9,23 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.config import Settings
-from app.errors import BadDocumentError
+from app.errors import BadDocumentError, ConfigurationError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="lexcrew: contract review.")
 console = Console(stderr=True)
 
 
 def cli_settings() -> Settings:
+    """The settings, checked for production mode, with the offline environment applied."""
     settings = Settings()
     from app.offline import apply_offline_environment
+    from app.production import require_fit
 
+    try:
+        require_fit(settings)
+    except ConfigurationError as exc:
+        say_error(exc.reason)
+        raise typer.Exit(code=2) from exc
     apply_offline_environment(settings)
     return settings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,6 +15,7 @@ from app.cli import gateway_commands, service_commands  # noqa: F401 - registers
 from app.cli.common import app, cli_settings, console, read_input, say_error
 from app.config import Settings
 from app.errors import LexcrewError
+from app.observability import logs
 
 if TYPE_CHECKING:
     from app.review.service import ReviewService
@@ -90,7 +90,7 @@ def review(
         service, store = _build(settings)
     try:
         local = Workspaces(service.parts.sessions).ensure_local()
-        who = Requester(local.id, local.local_only)
+        who = Requester(local.id, local.local_only, trace_content=local.trace_content)
         with _progress() as bar:
             task = bar.add_task("reviewing", total=len(paths))
             for pdf in paths:
@@ -158,6 +158,44 @@ def evaluate_cmd(
         show_eval(Console(), run)
 
 
+@app.command("drift")
+def drift_cmd(
+    rebaseline: Annotated[
+        bool, typer.Option(help="Store this replay as the new baseline (after a wanted change).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Replay the fixed drift sample and compare it with its baseline; exit 1 on an alert."""
+    from app.evaluation.drift import run_drift
+
+    settings = cli_settings()
+    service, store = _build(settings)
+    try:
+        with console.status("replaying the drift sample…"):
+            result = run_drift(service, rebaseline)
+    except LexcrewError as exc:
+        say_error(exc.reason)
+        raise typer.Exit(code=2) from exc
+    finally:
+        service.close()
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        console.print(f"drift {result.kind} of sample {result.sample}")
+        for name, value in result.metrics.items():
+            before = (result.baseline or {}).get(name)
+            drop = result.drops.get(name)
+            shown = f"{value:.4f}"
+            if before is not None and drop is not None:
+                shown += f"  (baseline {before:.4f}, drop {drop:+.1%})"
+            console.print(f"  {name:<24} {shown}")
+        if result.alert:
+            say_error(f"ALERT: a metric fell more than {settings.drift.max_drop:.0%}")
+    if result.alert:
+        raise typer.Exit(code=1)
+
+
 @app.command("train-models")
 def train_models_cmd(
     train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
@@ -182,9 +220,5 @@ def train_models_cmd(
 
 def main() -> None:
     """Run the CLI."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
-    # CrewAI warns on every call that our LLM has no native token counter; the gateway meters.
-    logging.getLogger("crewai").setLevel(logging.ERROR)
-    # The server-less filesystem queue has no host; kombu warns about it on every connection.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+    logs.configure(Settings().log)
     app()

@@ -47,6 +47,14 @@ def worker(
 
 
 @app.command()
+def beat() -> None:
+    """Run Celery beat: the sweeper every `sweep_interval_s` and the weekly drift replay."""
+    cli_settings()  # the offline environment, before Celery imports the app
+    argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat"]
+    os.execv(sys.executable, [*argv, "--loglevel", "INFO"])
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -113,14 +121,23 @@ def workspace_create(
     allow_external: Annotated[
         bool, typer.Option(help="Allow paid API tiers (default: local_only).")
     ] = False,
+    trace_content: Annotated[
+        bool,
+        typer.Option(help="Put contract text (prompts, answers) into traces (default: ids only)."),
+    ] = False,
 ) -> None:
     """Create a workspace; its API key is the last line of the output (shown once)."""
     try:
-        workspace, key = _workspaces(cli_settings()).create(name, local_only=not allow_external)
+        workspace, key = _workspaces(cli_settings()).create(
+            name, local_only=not allow_external, trace_content=trace_content
+        )
     except LexcrewError as exc:
         say_error(exc.reason)
         raise typer.Exit(code=1) from exc
-    console.print(f"workspace {workspace.name} ({workspace.id}), local_only={workspace.local_only}")
+    console.print(
+        f"workspace {workspace.name} ({workspace.id}), local_only={workspace.local_only}, "
+        f"trace_content={workspace.trace_content}"
+    )
     console.print("API key (store it now; only its hash is kept):")
     sys.stdout.write(key + "\n")
 

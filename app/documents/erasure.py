@@ -20,6 +20,7 @@ from app.storage.models import (
     Purge,
     RedactionAudit,
     ReportRow,
+    TraceSpan,
 )
 from app.vectorstore.protocol import VectorStore
 
@@ -56,11 +57,12 @@ def erase(
                 Feedback.workspace_id == workspace_id, Feedback.document_id == document_id
             )
         )
-        session.execute(
-            delete(CacheEntry).where(
-                CacheEntry.workspace_id == workspace_id, CacheEntry.document_id == document_id
+        for owned in (CacheEntry, TraceSpan):  # spans hold text when the workspace allowed it
+            session.execute(
+                delete(owned).where(
+                    owned.workspace_id == workspace_id, owned.document_id == document_id
+                )
             )
-        )
         for table in (ModelCall, RedactionAudit):
             session.execute(
                 update(table)
@@ -91,6 +93,12 @@ def purge_everywhere(
             forget_cached(workspace_id, document_id)
         files.erase(workspace_id, document_id)
     with transaction(sessions) as session:
+        if not back:  # spans a review in flight recorded after the erasure
+            session.execute(
+                delete(TraceSpan).where(
+                    TraceSpan.workspace_id == workspace_id, TraceSpan.document_id == document_id
+                )
+            )
         session.execute(
             delete(Purge).where(
                 Purge.workspace_id == workspace_id, Purge.document_id == document_id

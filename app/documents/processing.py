@@ -16,9 +16,11 @@ from app.documents.erasure import purge_everywhere
 from app.documents.processing_types import Enqueuer
 from app.documents.status import Stage, Status
 from app.errors import BadDocumentError, ModelUnavailableError
-from app.review.service import Progress, Requester, ReviewService
+from app.observability import metrics, tracing
+from app.observability.logs import with_document_ids
+from app.review.service import Progress, Requester, ReviewService, describe_outcome
 from app.storage.db import SessionFactory, transaction
-from app.storage.models import BatchItem, Document, Workspace
+from app.storage.models import BatchItem, Document, Workspace, utcnow
 from app.vectorstore.protocol import VectorStore
 
 log = logging.getLogger("lexcrew.documents")
@@ -58,6 +60,7 @@ class DocumentProcessor:
         self.service.close()
         self.store.close()
 
+    @with_document_ids
     def ingest(self, workspace_id: str, document_id: str) -> None:
         """Parse, chunk, embed and index a queued document, then send it to review."""
         lease = self._claim(workspace_id, document_id, Stage.INGEST)
@@ -67,10 +70,13 @@ class DocumentProcessor:
         if stored is None:
             self._end(lease, Status.FAILED, "the stored file is missing")
             return
+        root = self._root(lease)
         with self._guard(lease, Stage.INGEST):
             try:
-                ingested = self.service.ingest(stored[0], stored[1], workspace_id)
+                with tracing.active(root), tracing.span("ingest"):
+                    ingested = self.service.ingest(stored[0], stored[1], workspace_id)
             except BadDocumentError as exc:
+                tracing.finish(root, f"BadDocumentError: {exc.reason}")
                 self._end(lease, Status.FAILED, exc.reason)
                 return
             with transaction(self.sessions) as session:
@@ -84,6 +90,7 @@ class DocumentProcessor:
             self.enqueuer.send(Stage.REVIEW, workspace_id, document_id, priority)
             log.info("documents.ingested document_id=%s", document_id)
 
+    @with_document_ids
     def review(self, workspace_id: str, document_id: str) -> None:
         """Review an ingested document and store its one report."""
         lease = self._claim(workspace_id, document_id, Stage.REVIEW)
@@ -93,14 +100,17 @@ class DocumentProcessor:
         if text is None:
             self._end(lease, Status.FAILED, "the document's text is missing; upload it again")
             return
+        who = self._requester(lease)
+        root = self._root(lease, who)
         with self._guard(lease, Stage.REVIEW):
             try:
-                report = self.service.review_text(
-                    text, progress=self._progress(lease), who=self._requester(lease)
-                )
+                with tracing.active(root):
+                    report = self.service.review_text(text, progress=self._progress(lease), who=who)
             except ModelUnavailableError as exc:
+                # Not an outcome yet: the root span is recorded when the retry finishes.
                 with transaction(self.sessions) as session:
                     lifecycle.delay(session, lease.token, exc.reason, self.config.delayed_retry_s)
+                metrics.DOCUMENTS_FINISHED.labels(Status.DELAYED.value).inc()
                 log.warning("documents.delayed document_id=%s", document_id)
                 return
             body = report.model_dump(mode="json")
@@ -115,10 +125,14 @@ class DocumentProcessor:
             if not done:
                 self._lost(lease)
                 return
+            describe_outcome(root, report)
+            tracing.finish(root)
+            metrics.DOCUMENTS_FINISHED.labels(status.value).inc()
             log.info(
                 "documents.completed document_id=%s clauses=%d", document_id, len(report.clauses)
             )
 
+    @with_document_ids
     def purge(self, workspace_id: str, document_id: str) -> None:
         """Finish an erasure in the places only a worker reaches."""
         purge_everywhere(
@@ -149,6 +163,7 @@ class DocumentProcessor:
     def _end(self, lease: Lease, status: Status, reason: str) -> None:
         with transaction(self.sessions) as session:
             lifecycle.end(session, lease.token, status, reason)
+        metrics.DOCUMENTS_FINISHED.labels(status.value).inc()
         log.warning("documents.failed document_id=%s reason=%s", lease.document_id, reason)
 
     def _lost(self, lease: Lease) -> None:
@@ -173,7 +188,26 @@ class DocumentProcessor:
                 .limit(1)
             )
         local_only = True if workspace is None else workspace.local_only
-        return Requester(lease.workspace_id, local_only, batch_id)
+        content = False if workspace is None else workspace.trace_content
+        return Requester(lease.workspace_id, local_only, batch_id, content)
+
+    def _root(self, lease: Lease, who: Requester | None = None) -> tracing.Span:
+        """The document's trace root: the same ids in the ingest and the review process, from
+        the upload to the report."""
+        who = who or self._requester(lease)
+        with self.sessions() as session:
+            doc = session.get(Document, (lease.workspace_id, lease.document_id))
+            created = doc.created_at if doc is not None else utcnow()
+        root = tracing.root_span(
+            "review",
+            lease.workspace_id,
+            lease.document_id,
+            who.trace_content,
+            start=created,
+            trace_id=tracing.document_trace_id(lease.workspace_id, lease.document_id, created),
+        )
+        root.attributes.update(tracing.ids_of(root, who.batch_id))
+        return root
 
     def _priority(self, lease: Lease) -> str:
         with self.sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -136,5 +137,30 @@ def batch_progress(items: list[BatchItemView]) -> BatchProgress:
 def count_by_status(session: Session) -> dict[str, int]:
     """Return the number of documents per status over all workspaces (for /metrics)."""
     rows = session.execute(select(Document.status, func.count()).group_by(Document.status))
-    found = {str(status): int(n) for status, n in rows.tuples()}
+    found = {str(status): int(n) for status, n in rows}
     return {s.value: found.get(s.value, 0) for s in Status}
+
+
+# The stage a document with no lease is waiting for, by its status.
+_WAITING_FOR = {
+    Status.QUEUED: "ingest",
+    Status.INGESTING: "ingest",
+    Status.REVIEWING: "review",
+    Status.DELAYED: "review",
+}
+
+
+def queue_waiting(session: Session, now: datetime) -> dict[str, tuple[int, float]]:
+    """Per stage: how many documents wait for a worker, and the oldest one's wait in seconds."""
+    rows = session.execute(
+        select(Document.status, func.count(), func.min(Document.updated_at))
+        .where(Document.lease_token.is_(None), Document.status.in_(list(_WAITING_FOR)))
+        .group_by(Document.status)
+    )
+    waiting = {stage: (0, 0.0) for stage in ("ingest", "review")}
+    for status, count, oldest in rows:
+        stage = _WAITING_FOR[Status(status)]
+        age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+        n, old = waiting[stage]
+        waiting[stage] = (n + int(count), max(old, age))
+    return waiting

@@ -12,7 +12,7 @@ from pathlib import Path
 from app.errors import LexcrewError
 from app.evaluation.metrics import EvalMetrics, Prediction, score
 from app.review.report import Report
-from app.review.service import ReviewService
+from app.review.service import Requester, ReviewService
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ def evaluate(
     categories: tuple[str, ...],
     out: Path,
     on_done: Callable[[str, Report | None], None] | None = None,
+    who: Requester | None = None,
 ) -> EvalRun:
     """Review each labelled PDF, write its report under `out/reports/`, and score them all."""
     items = labelled_pdfs(folder)
@@ -109,7 +110,7 @@ def evaluate(
     with LoadSampler() as sampler:
         for item in items:
             try:
-                report = service.review(item.pdf.read_bytes(), item.pdf.name)
+                report = service.review(item.pdf.read_bytes(), item.pdf.name, who)
             except LexcrewError as exc:
                 failures[item.pdf.name] = exc.reason
                 if on_done:

@@ -118,7 +118,7 @@ class Budgets:
                     )
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
-                    raise BudgetExceededError(_cap_reason(scope))
+                    raise BudgetExceededError(_cap_reason(scope), scope.kind)
         return Reservation(scopes, amount, tokens)
 
     def settle(self, reservation: Reservation, usd: float | None, tokens: int) -> None:

@@ -21,6 +21,7 @@ class CallContext:
     batch_id: str | None = None
     trace_id: str | None = None
     local_only: bool = True
+    use_cache: bool = True  # False: ask the model even when an answer is cached (drift replays)
 
 
 class Ledger:

@@ -24,6 +24,7 @@ from app.gateway.protocol import ChatModel
 from app.gateway.providers import ProviderError
 from app.gateway.resilience import BreakerOpenError, TierCaller
 from app.gateway.types import Completion, CompletionRequest, UsageRecord
+from app.observability import metrics, tracing
 
 log = logging.getLogger("lexcrew.gateway")
 _CHARS_PER_TOKEN = 3.5
@@ -115,7 +116,17 @@ class Gateway:
         failed: list[str] = []
         for tier in chain:
             attempt = _Attempt(tier, self.settings.tier(tier), self.callers[tier])
-            done = self._try(attempt, request, ctx, meter)
+            with tracing.span(f"{tier}: {request.task}", "llm") as step:
+                if step is not None:
+                    step.inputs = {
+                        "messages": [
+                            {"role": m.role, "content": step.content(m.content)}
+                            for m in request.messages
+                        ]
+                    }
+                done = self._try(attempt, request, ctx, meter)
+                if step is not None and done is not None:
+                    step.outputs["output"] = step.content(done.text)
             if done is not None:
                 return replace(done, fallback_from=tuple(failed))
             failed.append(tier)
@@ -149,6 +160,7 @@ class Gateway:
         )
         meter.add(record)
         self.ledger.record(ctx, attempt.settings.provider, record)
+        _observe(record, attempt.settings.provider)
 
     def _try(
         self,
@@ -169,14 +181,19 @@ class Gateway:
         )
         key = key_of(partition, request)
         text = semantic_text(request)
-        if self.settings.cache.enabled:
+        if self.settings.cache.enabled and ctx.use_cache:
             hit = self.cache.lookup(ctx.workspace_id, partition, key, text)
+            metrics.CACHE_LOOKUPS.labels("miss" if hit is None else "hit").inc()
             if hit is not None:
                 return self._served_from_cache(attempt, request, ctx, meter, hit)
         scopes = self.budgets.scopes(ctx.workspace_id, ctx.document_id, ctx.batch_id)
-        reservation = self.budgets.reserve(
-            ctx.workspace_id, scopes, estimate, tokens_in + tokens_out
-        )
+        try:
+            reservation = self.budgets.reserve(
+                ctx.workspace_id, scopes, estimate, tokens_in + tokens_out
+            )
+        except BudgetExceededError as exc:
+            metrics.BUDGET_REFUSALS.labels(exc.scope).inc()
+            raise
         try:
             completion = self._call(attempt, request, ctx)
         except ProviderError as exc:
@@ -252,6 +269,52 @@ class Gateway:
             latency_s=0.0,
             cache_hit=True,
         )
+
+
+def _observe(record: UsageRecord, provider: str) -> None:
+    """Count one call in the process metrics and describe it on its trace span."""
+    outcome = "cache_hit" if record.cache_hit else record.outcome
+    metrics.MODEL_CALLS.labels(record.tier, record.model, record.task, outcome).inc()
+    if record.outcome == "budget":
+        metrics.BUDGET_REFUSALS.labels("call").inc()
+    if record.escalation and record.outcome == "ok":
+        metrics.ESCALATIONS.labels(record.tier).inc()
+    if record.outcome == "ok" and not record.cache_hit:
+        metrics.MODEL_CALL_SECONDS.labels(record.tier, record.model).observe(record.latency_s)
+        tokens = metrics.MODEL_TOKENS
+        tokens.labels(record.tier, record.model, "prompt").inc(record.prompt_tokens)
+        tokens.labels(record.tier, record.model, "completion").inc(record.completion_tokens)
+        if record.cost_usd:
+            metrics.MODEL_COST.labels(record.tier, record.model).inc(record.cost_usd)
+    step = tracing.current()
+    if step is None or step.run_type != "llm":
+        return
+    step.attributes.update(
+        {
+            "tier": record.tier,
+            "provider": provider,
+            "model": record.model,
+            "ls_provider": provider,
+            "ls_model_name": record.model,
+            "task": record.task,
+            "outcome": record.outcome,
+            "cache_hit": record.cache_hit,
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+            "cost_usd": record.cost_usd,
+            "escalation_reason": record.escalation,
+            "retries": record.retries,
+            "latency_s": round(record.latency_s, 4),
+        }
+    )
+    step.outputs["usage_metadata"] = {
+        "input_tokens": record.prompt_tokens,
+        "output_tokens": record.completion_tokens,
+        "total_tokens": record.prompt_tokens + record.completion_tokens,
+        **({"total_cost": record.cost_usd} if record.cost_usd is not None else {}),
+    }
+    if record.outcome != "ok":
+        step.error = f"{record.outcome}: {record.error or ''}".strip(": ")
 
 
 class BoundGateway:

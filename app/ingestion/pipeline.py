@@ -10,6 +10,7 @@ from app.ingestion.chunker import CHUNKER_VERSION, ClauseChunker
 from app.ingestion.embedder import Embedder
 from app.ingestion.pdf import PdfParser
 from app.ingestion.types import Chunk, EmbeddedChunk, ExtractedText
+from app.observability.stages import stage
 from app.vectorstore.protocol import VectorStore
 
 CHUNK_NAMESPACE = uuid.UUID("6f1d1c52-93a8-4c0e-9a55-2f4de1f3c0a1")
@@ -66,19 +67,29 @@ class Ingestor:
     def ingest(self, data: bytes, filename: str, workspace_id: str) -> IngestResult:
         """Parse, chunk, embed and index one PDF; raises BadDocumentError on bad input."""
         t0 = time.perf_counter()
-        text = self.parser.parse(data, filename)
+        with stage("parse", "parser") as step:
+            text = self.parser.parse(data, filename)
+            if step is not None:
+                step.attributes["pages"] = len(text.pages)
         t1 = time.perf_counter()
-        chunks = tuple(self.chunker.chunk(text))
+        with stage("chunk") as step:
+            chunks = tuple(self.chunker.chunk(text))
+            if step is not None:
+                step.attributes["chunks"] = len(chunks)
         t2 = time.perf_counter()
         ids = [chunk_id(c, self.embedder.name, workspace_id) for c in chunks]
         missing = self.store.missing_ids(ids) if ids else set()
         todo = [(i, c) for i, c in zip(ids, chunks, strict=True) if i in missing]
-        vectors = self.embedder.embed([c.text for _, c in todo])
+        with stage("embed") as step:
+            vectors = self.embedder.embed([c.text for _, c in todo])
+            if step is not None:
+                step.attributes["embedded"] = len(todo)
         t3 = time.perf_counter()
-        self.store.upsert(
-            workspace_id,
-            [(i, EmbeddedChunk(c, v)) for (i, c), v in zip(todo, vectors, strict=True)],
-        )
+        with stage("index"):
+            self.store.upsert(
+                workspace_id,
+                [(i, EmbeddedChunk(c, v)) for (i, c), v in zip(todo, vectors, strict=True)],
+            )
         t4 = time.perf_counter()
         return IngestResult(
             text, chunks, len(todo), StageTimings(t1 - t0, t2 - t1, t3 - t2, t4 - t3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Exchange, Queue  # type: ignore[attr-defined]
 
 from app.config import Settings
@@ -14,6 +15,7 @@ INGEST_TASK = "lexcrew.ingest_document"
 REVIEW_TASK = "lexcrew.review_document"
 PURGE_TASK = "lexcrew.purge_document"
 SWEEP_TASK = "lexcrew.sweep"
+DRIFT_TASK = "lexcrew.drift"
 TASKS = {Stage.INGEST: INGEST_TASK, Stage.REVIEW: REVIEW_TASK}
 # Workers read the queues in this order: uploads from the web page and single-document posts
 # go ahead of bulk batches, and a batch's ingested documents are reviewed before more of it is
@@ -56,7 +58,17 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_max_retries=None,
         worker_hijack_root_logger=False,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
-        beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.worker.sweep_interval_s}},
+        beat_schedule={
+            "sweep": {"task": SWEEP_TASK, "schedule": settings.worker.sweep_interval_s},
+            # Weekly: replay the drift sample and compare it with its baseline.
+            "drift": {
+                "task": DRIFT_TASK,
+                "schedule": crontab(
+                    minute=0, hour=settings.drift.hour, day_of_week=settings.drift.day_of_week
+                ),
+                "options": {"queue": "bulk"},
+            },
+        },
     )
     return celery
 

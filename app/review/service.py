@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from app.config import Settings
@@ -17,6 +19,9 @@ from app.gateway.metering import UsageMeter
 from app.gateway.router import BoundGateway, Gateway
 from app.ingestion.pipeline import Ingestor, IngestResult
 from app.ingestion.types import ExtractedText
+from app.observability import metrics, tracing
+from app.observability.stages import stage
+from app.observability.tracing import Span
 from app.review import playbook
 from app.review.candidates import find_candidates
 from app.review.crew_plan import (
@@ -51,6 +56,8 @@ class Requester:
     workspace_id: str = "local"
     local_only: bool = True
     batch_id: str | None = None
+    trace_content: bool = False  # contract text may go into this workspace's traces
+    use_cache: bool = True  # False for a drift replay: every answer comes from the model
 
 
 @dataclass(frozen=True)
@@ -111,10 +118,27 @@ class ReviewService:
         who = who or Requester()
         say = progress or (lambda _stage: None)
         say("ingesting")
-        started = time.perf_counter()
-        ingested = self.ingest(data, filename, who.workspace_id)
-        self.parts.files.save_pdf(who.workspace_id, ingested.text.document_id, data, filename)
-        return self.review_text(ingested.text, time.perf_counter() - started, say, who)
+        with self._trace(who, hashlib.sha256(data).hexdigest(), filename) as root:
+            started = time.perf_counter()
+            with tracing.span("ingest"):
+                ingested = self.ingest(data, filename, who.workspace_id)
+            self.parts.files.save_pdf(who.workspace_id, ingested.text.document_id, data, filename)
+            report = self.review_text(ingested.text, time.perf_counter() - started, say, who)
+            if root is not None:
+                describe_outcome(root, report)
+        return report
+
+    @contextmanager
+    def _trace(self, who: Requester, document_id: str, filename: str) -> Iterator[Span | None]:
+        """A new trace for this review, unless the caller (a worker) already runs one."""
+        if tracing.current() is not None:
+            yield None
+            return
+        root = tracing.root_span("review", who.workspace_id, document_id, who.trace_content)
+        root.attributes.update(tracing.ids_of(root, who.batch_id))
+        root.inputs = {"filename": root.content(filename)}
+        with tracing.trace(root):
+            yield root
 
     def close(self) -> None:
         """Stop the child processes the service started."""
@@ -137,7 +161,8 @@ class ReviewService:
         say = progress or (lambda _stage: None)
         say("reviewing")
         started = time.perf_counter()
-        report = self._review(doc, say, who or Requester())
+        with metrics.timed("review"):
+            report = self._review(doc, say, who or Requester())
         review_s = time.perf_counter() - started
         timing = Timing(
             ingest_s=round(ingest_s, 3),
@@ -148,15 +173,18 @@ class ReviewService:
 
     def _drafts(self, doc: ExtractedText) -> list[Draft]:
         ex = self.settings.extraction
-        candidates = find_candidates(
-            doc,
-            self.parts.clause_model,
-            self.parts.phrase_model,
-            ex.threshold_scale,
-            ex.max_clauses_per_category,
-            ex.merge_adjacent,
-        )
-        drafts, dropped = make_drafts(doc, candidates)
+        with stage("candidates") as step:
+            candidates = find_candidates(
+                doc,
+                self.parts.clause_model,
+                self.parts.phrase_model,
+                ex.threshold_scale,
+                ex.max_clauses_per_category,
+                ex.merge_adjacent,
+            )
+            drafts, dropped = make_drafts(doc, candidates)
+            if step is not None:
+                step.attributes.update({"clauses": len(drafts), "dropped": dropped})
         if dropped:
             log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
         return drafts
@@ -165,7 +193,9 @@ class ReviewService:
         self, doc: ExtractedText, drafts: list[Draft], inputs: PlanInputs, gateway: BoundGateway
     ) -> tuple[CrewOutputs, BudgetExceededError | None]:
         try:
-            outputs = self.parts.reviewer.run(build_plan(doc.document_id, drafts, inputs), gateway)
+            with tracing.span("crew"):
+                plan = build_plan(doc.document_id, drafts, inputs)
+                outputs = self.parts.reviewer.run(plan, gateway)
         except BudgetExceededError as exc:
             return CrewOutputs(), exc
         except LexcrewError:
@@ -190,7 +220,10 @@ class ReviewService:
         plan, chosen = build_escalation_plan(doc.document_id, drafts, reasons, g.max_escalations)
         gateway = self.parts.gateway.bind(ctx, meter)
         try:
-            outputs = self.parts.reviewer.run(plan, gateway)
+            with stage("escalation") as step:
+                if step is not None:
+                    step.attributes["clauses"] = len(chosen)
+                outputs = self.parts.reviewer.run(plan, gateway)
         except LexcrewError:
             outputs = CrewOutputs()
         if gateway.stopped is not None:
@@ -223,8 +256,11 @@ class ReviewService:
             _terms_line(key_terms(drafts, categories)),
             "; ".join(lines[:8]),
         )
-        trace_id = uuid.uuid4().hex
-        ctx = CallContext(who.workspace_id, doc.document_id, who.batch_id, trace_id, who.local_only)
+        active = tracing.current()
+        trace_id = active.trace_id if active is not None else uuid.uuid4().hex
+        ctx = CallContext(
+            who.workspace_id, doc.document_id, who.batch_id, trace_id, who.local_only, who.use_cache
+        )
         meter = UsageMeter()
         say("crew")
         outputs, stop = self._run_crew(doc, drafts, inputs, self.parts.gateway.bind(ctx, meter))
@@ -256,6 +292,19 @@ class ReviewService:
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
             trace=TraceInfo(id=trace_id),
         )
+
+
+def describe_outcome(root: Span, report: Report) -> None:
+    """What a finished review's root span shows: its outcome and sizes, never text."""
+    root.outputs = {
+        "status": report.status,
+        "clauses": len(report.clauses),
+        "missing": len(report.missing),
+        "llm_calls": report.usage.llm_calls,
+        "prompt_tokens": report.usage.prompt_tokens,
+        "completion_tokens": report.usage.completion_tokens,
+        "cost_usd": report.usage.cost_usd,
+    }
 
 
 def _memo(drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: PlanInputs) -> str:

@@ -55,6 +55,8 @@ class Workspace(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     local_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Contract text (prompts, answers) goes into traces only when the workspace allows it.
+    trace_content: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -250,4 +252,46 @@ class Feedback(Base):
     start: Mapped[int | None] = mapped_column(Integer, default=None)
     end: Mapped[int | None] = mapped_column(Integer, default=None)
     value: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TraceSpan(Base):
+    """One finished span of a review's trace (review -> ingest -> crew -> agent -> task -> call).
+
+    Inputs and outputs hold contract text only for workspaces that allow it."""
+
+    __tablename__ = "trace_spans"
+    __table_args__ = (
+        Index("ix_trace_spans_trace", "trace_id", "start_at"),
+        Index("ix_trace_spans_document", "workspace_id", "document_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trace_id: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    run_type: Mapped[str] = mapped_column(String(20))
+    start_at: Mapped[datetime] = mapped_column()
+    end_at: Mapped[datetime] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    attributes: Mapped[dict[str, object]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, object]] = mapped_column(JSON)
+    outputs: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class DriftRun(Base):
+    """A drift baseline, or a replay of the same sample compared with it."""
+
+    __tablename__ = "drift_runs"
+    __table_args__ = (Index("ix_drift_runs_kind_created", "kind", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # baseline | replay
+    sample: Mapped[str] = mapped_column(Text)
+    metrics: Mapped[str] = mapped_column(Text)  # JSON {metric: value}
+    baseline_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    drops: Mapped[str] = mapped_column(Text, default="{}")  # JSON {metric: relative drop}
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,6 +72,11 @@ class QdrantStore:
             ) from exc
         return cls(client, dim)
 
+    @classmethod
+    def server(cls, url: str, api_key: str | None, timeout_s: float, dim: int) -> QdrantStore:
+        """Connect to a Qdrant server (production: several workers share it)."""
+        return cls(QdrantClient(url=url, api_key=api_key, timeout=int(timeout_s)), dim)
+
     def close(self) -> None:
         """Release the local store's lock."""
         self._client.close()

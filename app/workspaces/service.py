@@ -35,9 +35,13 @@ class Workspaces:
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
 
-    def create(self, name: str, local_only: bool = True) -> tuple[Workspace, str]:
+    def create(
+        self, name: str, local_only: bool = True, trace_content: bool = False
+    ) -> tuple[Workspace, str]:
         """Create a workspace and its first key; the key is returned once and never stored."""
-        workspace = Workspace(id=uuid.uuid4().hex, name=name, local_only=local_only)
+        workspace = Workspace(
+            id=uuid.uuid4().hex, name=name, local_only=local_only, trace_content=trace_content
+        )
         key = new_key()
         try:
             with transaction(self.sessions) as session:
