@@ -81,6 +81,13 @@ class ExtractionSettings(BaseModel):
         default=False, description="Adjacent units over the threshold become one clause."
     )
     low_confidence: float = 0.5
+    judge_sample_rate: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=1.0,
+        description="Share of findings the LLM judge checks (both statement orders).",
+    )
+    judge_max_per_document: int = 8
     human_sample_rate: float = Field(
         default=0.07, ge=0.0, le=1.0, description="Share of other findings sent to people."
     )

@@ -11,7 +11,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.cli import gateway_commands, service_commands  # noqa: F401 - registers commands
+from app.cli import (  # noqa: F401 - registers commands
+    gateway_commands,
+    quality_commands,
+    service_commands,
+)
 from app.cli.common import app, cli_settings, console, read_input, say_error
 from app.config import Settings
 from app.errors import LexcrewError

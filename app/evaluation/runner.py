@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,8 +90,33 @@ class EvalRun:
                 "max": round(max(self.load), 2) if self.load else None,
                 "cpus": os.cpu_count(),
             },
+            "checks": checks_summary(self.reports),
             "metrics": self.metrics.to_dict(),
         }
+
+
+def checks_summary(reports: list[Report]) -> dict[str, object]:
+    """How the findings fared on the automated checks and the LLM judge."""
+    findings = [c for r in reports for c in r.clauses]
+    failed: Counter[str] = Counter()
+    judged: Counter[str] = Counter()
+    for clause in findings:
+        for name, value in clause.checks.items():
+            if value is False:
+                failed[name] += 1
+        verdict = clause.checks.get("judge")
+        if isinstance(verdict, str):
+            judged[verdict.split(":", 1)[0]] += 1
+    answered = judged["correct"] + judged["incorrect"] + judged["inconsistent"]
+    return {
+        "findings": len(findings),
+        "failed": dict(sorted(failed.items())),
+        "judge": {
+            **dict(sorted(judged.items())),
+            # Answers that flipped when the two statements swapped places: position bias.
+            "inconsistent_share": round(judged["inconsistent"] / answered, 4) if answered else None,
+        },
+    }
 
 
 def evaluate(

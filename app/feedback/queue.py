@@ -1,6 +1,7 @@
 """The human review queue: the findings the policy routes to people, not yet reviewed.
 
-Policy: every finding the validator flagged, every one under the low-confidence threshold,
+Policy: every finding the validator flagged or the judge did not confirm (`incorrect`, or
+`inconsistent` across the two statement orders), every one under the low-confidence threshold,
 and a stable random sample of the rest (by a hash of document and finding, so the same
 findings stay in the sample).
 """
@@ -38,6 +39,8 @@ def why_reviewed(
     checks = clause.get("checks")
     if isinstance(checks, dict) and checks.get("flagged") is True:
         return "flagged by the validator"
+    if isinstance(checks, dict) and checks.get("judge") in ("incorrect", "inconsistent"):
+        return f"judge: {checks['judge']}"
     confidence = clause.get("confidence")
     if isinstance(confidence, int | float) and confidence < low_confidence:
         return "low confidence"

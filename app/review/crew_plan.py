@@ -45,6 +45,17 @@ class VerdictAnswer(_Answer):
     verdicts: list[Verdict] = Field(max_length=12)
 
 
+class JudgeChoice(_Answer):
+    id: str = Field(max_length=6)
+    choice: Literal["A", "B"]
+
+
+class JudgeAnswer(_Answer):
+    """The judge's answer: which of the two statements about each finding is true."""
+
+    choices: list[JudgeChoice] = Field(max_length=12)
+
+
 class MemoAnswer(_Answer):
     """The summarizer's answer: a short overview."""
 

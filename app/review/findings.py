@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 from app.extraction.normalizers import NORMALIZERS, normalize
 from app.ingestion.types import ExtractedText
 from app.review.candidates import Candidate
-from app.review.crew_plan import NormalizationAnswer, VerdictAnswer
+from app.review.crew_plan import JudgeAnswer, NormalizationAnswer, VerdictAnswer
 from app.review.grounding import grounding_checks, value_is_grounded
 
 # Categories whose value is words of the clause itself (a name, a title): only a model can
 # pick them out; its answer is kept only when it is verbatim in the clause.
 MODEL_VALUE_CATEGORIES = frozenset({"Parties", "Document Name"})
+# A normalised value longer than this is a runaway answer (clause length: grounding.py).
+MAX_VALUE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ def make_drafts(doc: ExtractedText, candidates: list[Candidate]) -> tuple[list[D
         value = normalize(cand.category, cand.text)
         if cand.category in NORMALIZERS:
             checks["value_parsed"] = value is not None
+        checks["length_ok"] = bool(checks["length_ok"]) and len(value or "") <= MAX_VALUE_CHARS
         checks["model_check"] = "not_checked"
         kept.append(
             Draft(
@@ -80,6 +84,11 @@ def apply_values(drafts: list[Draft], answer: NormalizationAnswer, asked: set[st
             updated.append(draft)
         elif value_is_grounded(value, draft.text):
             checks = {**draft.checks, "value_source": "model"}
+            if draft.category in NORMALIZERS:  # a date, period, amount...: it must parse
+                checks["value_parsed"] = normalize(draft.category, value) is not None
+            checks["length_ok"] = bool(draft.checks.get("length_ok", True)) and (
+                len(value.strip()) <= MAX_VALUE_CHARS
+            )
             updated.append(replace(draft, normalized=value.strip(), checks=checks))
         else:
             updated.append(replace(draft, checks={**draft.checks, "model_value_rejected": True}))
@@ -144,3 +153,56 @@ def apply_escalation(
             checks["flagged"] = True
         updated.append(replace(draft, checks=checks, tier=tier, escalated=True))
     return updated
+
+
+def _holds(answer: JudgeAnswer | None, clause_id: str, swapped: bool) -> bool | None:
+    """Whether the judge said the finding holds in this order (None: no answer for it)."""
+    for item in answer.choices if answer is not None else []:
+        if item.id == clause_id:
+            return (item.choice == "B") if swapped else (item.choice == "A")
+    return None
+
+
+def apply_judgement(
+    drafts: list[Draft],
+    ids: list[str],
+    in_order: JudgeAnswer | None,
+    swapped: JudgeAnswer | None,
+    tier: str,
+) -> list[Draft]:
+    """The judge's verdict per sampled finding, asked in both statement orders: `correct` or
+    `incorrect` when both orders agree, `inconsistent` when the order changed the answer
+    (position bias), `no_answer` when one order gave none."""
+    updated = []
+    for draft in drafts:
+        if draft.id not in ids:
+            updated.append(draft)
+            continue
+        first, second = _holds(in_order, draft.id, False), _holds(swapped, draft.id, True)
+        if first is None or second is None:
+            verdict = "no_answer"
+        elif first != second:
+            verdict = "inconsistent"
+        else:
+            verdict = "correct" if first else "incorrect"
+        checks = {**draft.checks, "judge": verdict, "judge_tier": tier}
+        updated.append(replace(draft, checks=checks))
+    return updated
+
+
+def judge_sample(document_id: str, drafts: list[Draft], rate: float, limit: int) -> list[str]:
+    """A stable sample of the findings for the judge (a hash of document and finding, salted
+    apart from the human review sample)."""
+    chosen = []
+    for draft in drafts:
+        digest = hashlib.sha256(f"judge:{document_id}:{draft.id}".encode()).digest()
+        if int.from_bytes(digest[:4], "big") / 2**32 < rate:
+            chosen.append(draft.id)
+    return chosen[:limit]
+
+
+def mark_schema(drafts: list[Draft], asked: set[str], parsed: bool) -> list[Draft]:
+    """Record whether the model's answer about these findings matched its JSON schema."""
+    return [
+        replace(d, checks={**d.checks, "schema": parsed}) if d.id in asked else d for d in drafts
+    ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.prompting import render, untrusted
 from app.review.crew_plan import (
     CrewPlan,
+    JudgeAnswer,
     MemoAnswer,
     NormalizationAnswer,
     TaskSpec,
@@ -107,3 +108,24 @@ def build_escalation_plan(
     why = ", ".join(sorted(set(chosen.values())))
     task = _validator_task([by_id[i] for i in chosen], escalation=why)
     return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=(task,)), chosen
+
+
+def judge_statements(draft: Draft, swapped: bool) -> tuple[str, str]:
+    """Statements A and B about a finding; `swapped` puts the false-if-wrong one first."""
+    holds = f"this text is a {draft.category} clause."
+    fails = f"this text is not a {draft.category} clause."
+    return (fails, holds) if swapped else (holds, fails)
+
+
+def build_judge_plan(document_id: str, drafts: list[Draft], swapped: bool) -> CrewPlan:
+    """The judge's question about sampled findings, in one of the two statement orders."""
+    lines = []
+    for d in drafts:
+        a, b = judge_statements(d, swapped)
+        snippet = " ".join(d.text.split())[:CLAUSE_SNIPPET_CHARS]
+        lines.append(f"[{d.id}] {d.category}: {snippet}\n    A: {a} B: {b}")
+    prompt = render("judge", items=untrusted("\n".join(lines)))
+    task = TaskSpec(
+        "judge", "judge", prompt.text, 'JSON {"choices": [...]}', JudgeAnswer, prompt.version
+    )
+    return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=(task,))

@@ -26,6 +26,7 @@ from app.review import playbook
 from app.review.candidates import find_candidates
 from app.review.crew_plan import (
     CrewOutputs,
+    JudgeAnswer,
     MemoAnswer,
     NormalizationAnswer,
     Reviewer,
@@ -34,12 +35,21 @@ from app.review.crew_plan import (
 from app.review.findings import (
     Draft,
     apply_escalation,
+    apply_judgement,
     apply_values,
     apply_verdicts,
     escalation_reasons,
+    judge_sample,
     make_drafts,
+    mark_schema,
 )
-from app.review.planning import PlanInputs, build_escalation_plan, build_plan, choose_inputs
+from app.review.planning import (
+    PlanInputs,
+    build_escalation_plan,
+    build_judge_plan,
+    build_plan,
+    choose_inputs,
+)
 from app.review.report import ClauseFinding, DocumentInfo, Report, Risk, Timing, TraceInfo
 from app.review.summary import build_summary, key_terms, memo, risk_lines
 from app.storage.db import SessionFactory
@@ -74,6 +84,9 @@ class ReviewParts:
 
 
 def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> list[Draft]:
+    for task, ids in (("extract", inputs.value_ids), ("validate", inputs.verdict_ids)):
+        if task in outputs.answers or task in outputs.errors:
+            drafts = mark_schema(drafts, set(ids), task in outputs.answers)
     values = outputs.answers.get("extract")
     if isinstance(values, NormalizationAnswer):
         drafts = apply_values(drafts, values, set(inputs.value_ids))
@@ -243,6 +256,41 @@ class ReviewService:
             answer = VerdictAnswer(verdicts=[])  # answered, but not in the asked shape
         return apply_escalation(drafts, answer, chosen, served[-1].tier)
 
+    def _judge(
+        self, doc: ExtractedText, drafts: list[Draft], ctx: CallContext, meter: UsageMeter
+    ) -> list[Draft]:
+        """The LLM judge on a sample of findings, asked twice with the two statements in
+        swapped order so that a preference for a position cancels out. Optional: when it
+        cannot run (no tier, budget), the findings say so and the review goes on."""
+        ex = self.settings.extraction
+        ids = judge_sample(doc.document_id, drafts, ex.judge_sample_rate, ex.judge_max_per_document)
+        if not ids:
+            return drafts
+        chosen = [d for d in drafts if d.id in ids]
+        answers: list[JudgeAnswer | None] = []
+        gateway = self.parts.gateway.bind(ctx, meter)
+        with stage("judge") as step:
+            if step is not None:
+                step.attributes["findings"] = len(ids)
+            for swapped in (False, True):
+                try:
+                    outputs = self.parts.reviewer.run(
+                        build_judge_plan(doc.document_id, chosen, swapped), gateway
+                    )
+                except LexcrewError:
+                    outputs = CrewOutputs()
+                if gateway.stopped is not None:
+                    note = f"not_done: {gateway.stopped.reason}"
+                    return [
+                        replace(d, checks={**d.checks, "judge": note}) if d.id in ids else d
+                        for d in drafts
+                    ]
+                answer = outputs.answers.get("judge")
+                answers.append(answer if isinstance(answer, JudgeAnswer) else None)
+        judged = [r for r in meter.records if r.task == "judge" and r.outcome == "ok"]
+        tier = judged[-1].tier if judged else "none"
+        return apply_judgement(drafts, ids, answers[0], answers[1], tier)
+
     def _review(self, doc: ExtractedText, say: Progress, who: Requester) -> Report:
         categories = self.parts.clause_model.categories
         drafts = self._drafts(doc)
@@ -270,6 +318,8 @@ class ReviewService:
                 drafts = self._escalate(doc, drafts, ctx, meter)
             except BudgetExceededError as exc:
                 stop = exc
+        if stop is None:
+            drafts = self._judge(doc, drafts, ctx, meter)
         memo_text = _memo(drafts, outputs, lines, inputs)
         if stop is not None:
             memo_text = (

@@ -11,8 +11,9 @@ from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
 from app.ingestion.pdf import PypdfParser
 from app.review.candidates import find_candidates
-from app.review.findings import make_drafts
-from app.review.planning import build_plan, choose_inputs
+from app.review.crew_plan import JudgeAnswer
+from app.review.findings import apply_judgement, make_drafts
+from app.review.planning import build_judge_plan, build_plan, choose_inputs
 from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
 
 pytestmark = pytest.mark.integration
@@ -39,3 +40,33 @@ def test_the_crew_runs_every_task_through_the_gateway(
     assert set(outputs.answers) | set(outputs.errors) == {"extract", "validate", "summarize"}
     # Grammar-constrained answers parse: the model may be weak, but never malformed.
     assert outputs.errors == {}
+
+
+def test_the_judge_is_asked_twice_with_the_statements_swapped(
+    settings: Settings, llama: LlamaCppModel, sample_bytes: bytes, tmp_path: Path
+) -> None:
+    doc = PypdfParser().parse(sample_bytes, "agency.pdf")
+    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
+    drafts, _ = make_drafts(doc, candidates)
+    chosen = drafts[:3]
+    plans = [build_judge_plan(doc.document_id, chosen, swapped) for swapped in (False, True)]
+    first, second = (p.tasks[0].description for p in plans)
+    holds = f"A: this text is a {chosen[0].category} clause. B: this text is not"
+    assert holds in first and holds not in second
+    assert f"A: this text is not a {chosen[0].category} clause." in second
+
+    gateway = make_gateway(open_sessions(tmp_path), {"self_hosted": llama}, gateway_settings())
+    model = bound(gateway, document_id=doc.document_id)
+    answers = []
+    for plan in plans:
+        outputs = CrewReviewer(settings).run(plan, model)
+        assert outputs.errors == {}  # grammar-constrained: A or B for each id
+        answer = outputs.answers["judge"]
+        assert isinstance(answer, JudgeAnswer)
+        answers.append(answer)
+    assert [r.task for r in model.meter.records] == ["judge", "judge"]
+    judged = apply_judgement(drafts, [d.id for d in chosen], answers[0], answers[1], "self_hosted")
+    verdicts = {d.id: d.checks.get("judge") for d in judged}
+    for draft in chosen:
+        assert verdicts[draft.id] in {"correct", "incorrect", "inconsistent", "no_answer"}
+    assert all("judge" not in d.checks for d in judged[3:])

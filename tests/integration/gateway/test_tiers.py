@@ -16,6 +16,7 @@ from app.gateway.openai_provider import OpenAICompatibleModel
 from app.gateway.protocol import ChatModel
 from app.gateway.router import Gateway
 from app.gateway.types import CompletionRequest, Message
+from app.observability import metrics
 from app.review.crew_plan import VerdictAnswer
 from app.storage.db import SessionFactory
 from app.storage.models import BudgetCounter, ModelCall, RedactionAudit
@@ -71,6 +72,10 @@ def _ledger(sessions: SessionFactory) -> list[ModelCall]:
         return list(session.scalars(select(ModelCall).order_by(ModelCall.id)))
 
 
+def _metric(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def test_a_low_confidence_clause_is_escalated_redacted_and_audited(
     gateway_dir: Path, local_proxy: FaultProxy, api_proxy: FaultProxy
 ) -> None:
@@ -80,6 +85,7 @@ def test_a_low_confidence_clause_is_escalated_redacted_and_audited(
     completion = bound(gateway).complete(verdict_request(clause, escalation="low confidence"))
 
     assert completion.tier == "mid"
+    assert _metric("lexcrew_escalations_total", tier="mid") >= 1
     VerdictAnswer.model_validate_json(completion.text)
     assert local_proxy.count() == 0 and api_proxy.count("/v1/completions") == 1
     sent = api_proxy.requests[0].body.decode()
@@ -177,6 +183,7 @@ def test_concurrent_documents_never_overrun_a_budget(
     sessions = open_sessions(gateway_dir)
     cap = 700
     gateway = _gateway(sessions, local_proxy, api_proxy, budget={"workspace_day_tokens": cap})
+    refusals_before = _metric("lexcrew_budget_refusals_total", scope="workspace_day")
     refused: list[BudgetExceededError] = []
     served: list[int] = []
     lock = threading.Lock()
@@ -205,3 +212,6 @@ def test_concurrent_documents_never_overrun_a_budget(
     assert counter.reserved_tokens == 0
     assert counter.spent_tokens == sum(served) <= cap
     assert "workspace-day budget" in refused[0].reason
+    assert {exc.scope for exc in refused} == {"workspace_day"}
+    refusals = _metric("lexcrew_budget_refusals_total", scope="workspace_day") - refusals_before
+    assert refusals == len(refused)

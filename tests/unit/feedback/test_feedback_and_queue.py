@@ -96,3 +96,33 @@ def test_the_queue_holds_flagged_low_confidence_and_sampled_findings_until_revie
         assert [i.clause["id"] for i in pending(session, "ws", 0.5, 0.0)] == ["c3"]
         assert len(pending(session, "ws", 0.5, 1.0)) == 2  # c1 joins as a sample, c2 is done
     assert why_reviewed("d1", _clause("c1", "The Agreement", 0.9), 0.5, 0.0) is None
+
+
+def test_feedback_export_writes_one_workspace_unless_told_otherwise(
+    stored: tuple[SessionFactory, DocumentFiles], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli.main import app
+
+    sessions, files = stored
+    FeedbackService(sessions, files).record("ws", "d1", "c1", Verdict("accept"))
+    FeedbackService(sessions, files).record("ws", "d1", "c2", Verdict("reject"))
+    monkeypatch.setenv("LEXCREW_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    refused = runner.invoke(app, ["feedback", "export"])
+    assert refused.exit_code == 2 and "--all-workspaces" in refused.output
+    out = tmp_path / "train" / "feedback.jsonl"
+    done = runner.invoke(app, ["feedback", "export", "--workspace", "ws", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["workspace"], r["clause_id"], r["action"]) for r in rows] == [
+        ("ws", "c1", "accept"),
+        ("ws", "c2", "reject"),
+    ]
+    assert rows[0]["label"]["text"] == "governed by the laws of New York"
+    assert rows[1]["label"] is None
+    unknown = runner.invoke(app, ["feedback", "export", "--workspace", "nobody"])
+    assert unknown.exit_code == 2 and "no workspace named nobody" in unknown.output

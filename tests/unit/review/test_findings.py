@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.ingestion.types import ExtractedText
 from app.review.candidates import Candidate
-from app.review.crew_plan import NormalizationAnswer, ValueItem, Verdict, VerdictAnswer
-from app.review.findings import apply_values, apply_verdicts, make_drafts
+from app.review.crew_plan import (
+    JudgeAnswer,
+    JudgeChoice,
+    NormalizationAnswer,
+    ValueItem,
+    Verdict,
+    VerdictAnswer,
+)
+from app.review.findings import (
+    apply_judgement,
+    apply_values,
+    apply_verdicts,
+    judge_sample,
+    make_drafts,
+    mark_schema,
+)
 
 PAGE1 = "SUPPLY AGREEMENT\nThis Agreement is made between Acme Corp. and Widget Ltd."
 PAGE2 = "This Agreement is governed by the laws of the\nState of Delaware."
@@ -77,3 +93,57 @@ def test_a_no_verdict_flags_the_clause_without_dropping_it() -> None:
     assert len(updated) == 1
     assert updated[0].checks["model_check"] == "no"
     assert updated[0].checks["flagged"] is True
+
+
+def test_every_finding_carries_its_length_and_parse_checks() -> None:
+    law = _candidate("Governing Law", PAGE2, 2)
+    [draft], _ = make_drafts(DOC, [law])
+    assert draft.checks["length_ok"] is True and draft.checks["value_parsed"] is True
+    long_doc = ExtractedText.from_pages("b" * 64, "y.pdf", [PAGE2 * 200])
+    runaway = Candidate("Governing Law", long_doc.text, 1, 0, len(long_doc.text), 0.9)
+    assert make_drafts(long_doc, [runaway]) == ([], 1)  # over the clause length limit
+
+
+def test_a_model_value_for_a_date_category_must_parse_and_the_schema_is_recorded() -> None:
+    text = "This Agreement is made between Acme Corp. and Widget Ltd."
+    [draft], _ = make_drafts(DOC, [_candidate("Agreement Date", text, 1)])
+    answer = NormalizationAnswer(values=[ValueItem(id=draft.id, value="Acme Corp.")])
+    [valued] = apply_values([draft], answer, {draft.id})
+    assert valued.normalized == "Acme Corp." and valued.checks["value_parsed"] is False
+    [marked] = mark_schema([valued], {draft.id}, parsed=False)
+    assert marked.checks["schema"] is False
+
+
+def test_the_judge_verdict_needs_both_statement_orders_to_agree() -> None:
+    drafts, _ = make_drafts(
+        DOC,
+        [
+            _candidate("Governing Law", PAGE2, 2),
+            _candidate("Document Name", "SUPPLY AGREEMENT", 1),
+            _candidate("Parties", "Acme Corp.", 1),
+        ],
+    )
+    ids = [d.id for d in drafts]
+
+    def answer(*choices: str) -> JudgeAnswer:
+        return JudgeAnswer(
+            choices=[JudgeChoice(id=i, choice=c) for i, c in zip(ids, choices, strict=False)]  # type: ignore[arg-type]
+        )
+
+    # In order: A = "holds". Swapped: B = "holds".
+    judged = apply_judgement(drafts, ids, answer("A", "B", "A"), answer("B", "A"), "frontier")
+    verdicts = [d.checks["judge"] for d in judged]
+    assert verdicts == ["correct", "incorrect", "no_answer"]
+    flipped = apply_judgement(drafts, ids[:1], answer("A"), answer("A"), "frontier")
+    assert flipped[0].checks["judge"] == "inconsistent"  # the answer followed the position
+    assert flipped[0].checks["judge_tier"] == "frontier" and "judge" not in flipped[1].checks
+
+
+def test_the_judge_sample_is_stable_and_near_its_rate() -> None:
+    many = [replace(d, id=f"c{n}") for n in range(2000) for d in make_drafts(DOC, [
+        _candidate("Governing Law", PAGE2, 2)])[0]]  # fmt: skip
+    first = judge_sample("doc", many, 0.15, limit=10_000)
+    assert first == judge_sample("doc", many, 0.15, limit=10_000)
+    assert 0.12 < len(first) / len(many) < 0.18
+    assert len(judge_sample("doc", many, 0.15, limit=8)) == 8
+    assert judge_sample("doc", many, 0.0, limit=8) == []

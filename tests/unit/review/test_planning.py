@@ -27,7 +27,7 @@ def test_missing_values_and_low_confidence_clauses_are_asked_about() -> None:
     assert inputs.verdict_ids == ("c2",)
     plan = build_plan("doc", drafts, inputs)
     assert [t.kind for t in plan.tasks] == ["extract", "validate", "summarize"]
-    assert {a.key for a in plan.agents} == {"extractor", "validator", "summarizer"}
+    assert {a.key for a in plan.agents} == {"extractor", "validator", "summarizer", "judge"}
 
 
 def test_contract_text_sits_in_one_delimited_slot_that_it_cannot_close() -> None:
