@@ -200,7 +200,7 @@ def review(request: Request, workspace: SignedIn, document_id: str) -> Response:
         verdicts = latest(session, workspace.id, document_id)
     return _page(
         request, "ui/review.html", workspace=workspace, doc=doc, report=report, pages=pages,
-        categories=categories, verdicts=verdicts,
+        categories=categories, verdicts=verdicts, text=text.text if text else "",
     )  # fmt: skip
 
 

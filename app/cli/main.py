@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,7 +25,6 @@ from app.observability import logs
 
 if TYPE_CHECKING:
     from app.review.service import ReviewService
-    from app.vectorstore.qdrant_local import QdrantStore
 
 
 def _progress() -> Progress:
@@ -53,15 +54,21 @@ def output_paths(pdfs: list[Path], out: Path | None) -> dict[Path, Path]:
     return paths
 
 
-def _build(settings: Settings) -> tuple[ReviewService, QdrantStore]:
-    """Build the review service, or exit with the one-line reason it cannot start."""
+@contextmanager
+def _service(settings: Settings) -> Iterator[ReviewService]:
+    """The review service, closed after use; exit with the one-line reason it cannot start."""
     from app.bootstrap import build_service
 
     try:
-        return build_service(settings)
+        service, store = build_service(settings)
     except LexcrewError as exc:
         say_error(f"cannot start: {exc.reason}")
         raise typer.Exit(code=2) from exc
+    try:
+        yield service
+    finally:
+        service.close()
+        store.close()
 
 
 def _write(target: Path, content: str) -> None:
@@ -90,9 +97,9 @@ def review(
     targets = output_paths(paths, out)
     pages = {pdf: p.with_suffix(".html") for pdf, p in output_paths(paths, html).items()}
     failed: dict[Path, str] = {}
-    with console.status("loading models…"):
-        service, store = _build(settings)
-    try:
+    with ExitStack() as stack:
+        with console.status("loading models…"):
+            service = stack.enter_context(_service(settings))
         local = Workspaces(service.parts.sessions).ensure_local()
         who = Requester(local.id, local.local_only, trace_content=local.trace_content)
         with _progress() as bar:
@@ -119,9 +126,6 @@ def review(
                     if not quiet:
                         show_report(bar.console, report)
                 bar.advance(task)
-    finally:
-        service.close()
-        store.close()
     if failed:
         say_error(f"{len(failed)} of {len(paths)} documents failed")
         raise typer.Exit(code=1)
@@ -142,20 +146,15 @@ def evaluate_cmd(
     if total == 0:
         say_error(f"no labelled PDFs (<name>.pdf + <name>.json) in {folder}")
         raise typer.Exit(code=2)
-    service, store = _build(settings)
-    try:
-        with _progress() as bar:
-            task = bar.add_task("evaluating", total=total)
-            run = evaluate(
-                folder,
-                service,
-                service.parts.clause_model.categories,
-                out,
-                on_done=lambda name, _report: bar.update(task, advance=1, description=name),
-            )
-    finally:
-        service.close()
-        store.close()
+    with _service(settings) as service, _progress() as bar:
+        task = bar.add_task("evaluating", total=total)
+        run = evaluate(
+            folder,
+            service,
+            service.parts.clause_model.categories,
+            out,
+            on_done=lambda name, _report: bar.update(task, advance=1, description=name),
+        )
     if as_json:
         sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n")
     else:
@@ -173,16 +172,12 @@ def drift_cmd(
     from app.evaluation.drift import run_drift
 
     settings = cli_settings()
-    service, store = _build(settings)
     try:
-        with console.status("replaying the drift sample…"):
+        with _service(settings) as service, console.status("replaying the drift sample…"):
             result = run_drift(service, rebaseline)
     except LexcrewError as exc:
         say_error(exc.reason)
         raise typer.Exit(code=2) from exc
-    finally:
-        service.close()
-        store.close()
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

@@ -90,9 +90,26 @@ class EvalRun:
                 "max": round(max(self.load), 2) if self.load else None,
                 "cpus": os.cpu_count(),
             },
+            "per_contract_by_tier": tiers_per_contract(self.reports),
             "checks": checks_summary(self.reports),
             "metrics": self.metrics.to_dict(),
         }
+
+
+def tiers_per_contract(reports: list[Report]) -> dict[str, dict[str, float]]:
+    """Mean model calls and tokens per reviewed contract, by the tier that served them."""
+    totals: dict[str, Counter[str]] = {}
+    for report in reports:
+        for tier, used in report.usage.by_tier.items():
+            counts = totals.setdefault(tier, Counter())
+            counts["llm_calls"] += used.llm_calls
+            counts["prompt_tokens"] += used.prompt_tokens
+            counts["completion_tokens"] += used.completion_tokens
+    n = len(reports) or 1
+    return {
+        tier: {k: round(v / n, 1) for k, v in sorted(counts.items())}
+        for tier, counts in sorted(totals.items())
+    }
 
 
 def checks_summary(reports: list[Report]) -> dict[str, object]:

@@ -43,7 +43,12 @@ def _sha(*parts: str) -> str:
 
 
 def partition_of(workspace_id: str, model: str, adapter: str, request: CompletionRequest) -> str:
-    """The partition a request's answer belongs to."""
+    """The partition a request's answer belongs to. It includes the prompt outside its contract
+    text, so a nearest neighbour is only ever a prompt that asks the same question (the judge's
+    two statement orders differ there and nowhere else)."""
+    instructions = json.dumps(
+        [[m.role, _UNTRUSTED.sub("<contract_text/>", m.content)] for m in request.messages]
+    )
     return _sha(
         workspace_id,
         request.task,
@@ -52,6 +57,7 @@ def partition_of(workspace_id: str, model: str, adapter: str, request: Completio
         request.prompt_version,
         request.json_schema or "",
         str(request.max_tokens),
+        instructions,
     )
 
 

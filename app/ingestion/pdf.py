@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
 from app.errors import BadDocumentError, PayloadTooLargeError, UnsupportedMediaError
+from app.ingestion.hidden import HiddenTextFinder
 from app.ingestion.types import ExtractedText
 
 PDF_MAGIC = b"%PDF-"
@@ -84,21 +85,29 @@ class PypdfParser:
         """Extract the text of every page; raise BadDocumentError with a reason when it cannot."""
         check_pdf_bytes(data)
         reader = open_pdf(data, self.max_pages)
-        page_texts = self._page_texts(reader)
+        page_texts, hidden = self._page_texts(reader)
         if sum(len(t.strip()) for t in page_texts) < MIN_TEXT_CHARS:
             raise BadDocumentError("no text layer (scanned or image-only PDF; OCR is not enabled)")
-        return ExtractedText.from_pages(document_id_for(data), filename, page_texts)
+        return ExtractedText.from_pages(document_id_for(data), filename, page_texts, hidden)
 
-    def _page_texts(self, reader: PdfReader) -> list[str]:
-        texts = []
+    def _page_texts(self, reader: PdfReader) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        texts, hidden = [], []
         for number, page in enumerate(reader.pages, start=1):
+            finder = HiddenTextFinder()
             try:
-                texts.append(_clean(page.extract_text() or ""))
+                text = _clean(
+                    page.extract_text(
+                        visitor_operand_before=finder.before, visitor_text=finder.text
+                    )
+                    or ""
+                )
             except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as exc:
                 raise BadDocumentError(
                     f"corrupt or truncated PDF (page {number}: {_short(exc)})"
                 ) from exc
-        return texts
+            texts.append(text)
+            hidden.append(finder.spans(text, _clean))
+        return texts, hidden
 
 
 def _short(exc: Exception) -> str:

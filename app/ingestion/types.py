@@ -27,16 +27,29 @@ class ExtractedText:
     filename: str
     text: str
     pages: tuple[PageSpan, ...]
+    # Spans of text a reader cannot see (invisible render mode, white, microscopic, off-page).
+    hidden: tuple[tuple[int, int], ...] = ()
 
     @classmethod
-    def from_pages(cls, document_id: str, filename: str, page_texts: list[str]) -> ExtractedText:
-        """Join page texts with the page separator and record where each page sits."""
+    def from_pages(
+        cls,
+        document_id: str,
+        filename: str,
+        page_texts: list[str],
+        page_hidden: list[list[tuple[int, int]]] | None = None,
+    ) -> ExtractedText:
+        """Join page texts with the page separator and record where each page sits;
+        `page_hidden` holds each page's hidden spans, as offsets into that page's text."""
         pages: list[PageSpan] = []
+        hidden: list[tuple[int, int]] = []
         offset = 0
         for number, text in enumerate(page_texts, start=1):
             pages.append(PageSpan(number=number, start=offset, end=offset + len(text)))
+            for start, end in (page_hidden or [])[number - 1] if page_hidden else []:
+                hidden.append((offset + start, offset + end))
             offset += len(text) + len(PAGE_SEPARATOR)
-        return cls(document_id, filename, PAGE_SEPARATOR.join(page_texts), tuple(pages))
+        joined = PAGE_SEPARATOR.join(page_texts)
+        return cls(document_id, filename, joined, tuple(pages), tuple(hidden))
 
     def page_at(self, offset: int) -> int:
         """Return the page number that holds character `offset`."""

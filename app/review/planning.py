@@ -118,13 +118,14 @@ def judge_statements(draft: Draft, swapped: bool) -> tuple[str, str]:
 
 
 def build_judge_plan(document_id: str, drafts: list[Draft], swapped: bool) -> CrewPlan:
-    """The judge's question about sampled findings, in one of the two statement orders."""
-    lines = []
+    """The judge's question about sampled findings, in one of the two statement orders. The
+    statements are ours, not contract text, so they sit outside the untrusted slot: the two
+    orders then differ in the prompt's instructions, which the cache keys on."""
+    statements = []
     for d in drafts:
         a, b = judge_statements(d, swapped)
-        snippet = " ".join(d.text.split())[:CLAUSE_SNIPPET_CHARS]
-        lines.append(f"[{d.id}] {d.category}: {snippet}\n    A: {a} B: {b}")
-    prompt = render("judge", items=untrusted("\n".join(lines)))
+        statements.append(f"[{d.id}] A: {a} B: {b}")
+    prompt = render("judge", items=_clause_lines(drafts), statements="\n".join(statements))
     task = TaskSpec(
         "judge", "judge", prompt.text, 'JSON {"choices": [...]}', JudgeAnswer, prompt.version
     )

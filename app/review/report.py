@@ -62,6 +62,17 @@ class TraceInfo(_Frozen):
     url: str | None = None
 
 
+class InjectionFlag(_Frozen):
+    """A passage left out of the review: it reads as instructions to an AI, or the PDF hides
+    it from readers. `start`/`end` index the document text."""
+
+    kind: Literal["instruction", "hidden_text"]
+    rule: str
+    page: int
+    start: int
+    end: int
+
+
 class Report(_Frozen):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document: DocumentInfo
@@ -72,3 +83,4 @@ class Report(_Frozen):
     usage: Usage
     timing: Timing
     trace: TraceInfo
+    injections: list[InjectionFlag] = Field(default_factory=list)

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from app.config import Settings
 from app.errors import BudgetExceededError, LexcrewError
@@ -43,6 +43,7 @@ from app.review.findings import (
     make_drafts,
     mark_schema,
 )
+from app.review.injection import Flag, find_flags, mask, outside
 from app.review.planning import (
     PlanInputs,
     build_escalation_plan,
@@ -50,7 +51,15 @@ from app.review.planning import (
     build_plan,
     choose_inputs,
 )
-from app.review.report import ClauseFinding, DocumentInfo, Report, Risk, Timing, TraceInfo
+from app.review.report import (
+    ClauseFinding,
+    DocumentInfo,
+    InjectionFlag,
+    Report,
+    Risk,
+    Timing,
+    TraceInfo,
+)
 from app.review.summary import build_summary, key_terms, memo, risk_lines
 from app.storage.db import SessionFactory
 from app.storage.files import DocumentFiles
@@ -184,23 +193,36 @@ class ReviewService:
         )
         return report.model_copy(update={"timing": timing})
 
-    def _drafts(self, doc: ExtractedText) -> list[Draft]:
+    def _drafts(self, doc: ExtractedText) -> tuple[list[Draft], list[Flag]]:
+        """Findings from the clause model; passages flagged as injected or hidden are masked
+        first, so they can neither become findings nor reach a model."""
         ex = self.settings.extraction
+        flags = find_flags(doc)
+        if flags:
+            kinds = ",".join(sorted({f.kind for f in flags}))
+            log.warning(
+                "review.injection_flagged document_id=%s passages=%d kinds=%s",
+                doc.document_id,
+                len(flags),
+                kinds,
+            )
         with stage("candidates") as step:
             candidates = find_candidates(
-                doc,
+                mask(doc, flags),
                 self.parts.clause_model,
                 self.parts.phrase_model,
                 ex.threshold_scale,
                 ex.max_clauses_per_category,
                 ex.merge_adjacent,
             )
-            drafts, dropped = make_drafts(doc, candidates)
+            drafts, dropped = make_drafts(doc, outside(candidates, doc, flags))
             if step is not None:
-                step.attributes.update({"clauses": len(drafts), "dropped": dropped})
+                step.attributes.update(
+                    {"clauses": len(drafts), "dropped": dropped, "flagged_passages": len(flags)}
+                )
         if dropped:
             log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
-        return drafts
+        return drafts, flags
 
     def _run_crew(
         self, doc: ExtractedText, drafts: list[Draft], inputs: PlanInputs, gateway: BoundGateway
@@ -259,13 +281,21 @@ class ReviewService:
     def _judge(
         self, doc: ExtractedText, drafts: list[Draft], ctx: CallContext, meter: UsageMeter
     ) -> list[Draft]:
-        """The LLM judge on a sample of findings, asked twice with the two statements in
-        swapped order so that a preference for a position cancels out. Optional: when it
-        cannot run (no tier, budget), the findings say so and the review goes on."""
+        """The LLM judge on a sample of findings, at a tier above the self-hosted model, asked
+        twice with the two statements in swapped order so that a preference for a position
+        cancels out. Optional: when it cannot run (only the self-hosted tier allowed, no tier
+        answering, budget), the sampled findings say so and the review goes on."""
         ex = self.settings.extraction
         ids = judge_sample(doc.document_id, drafts, ex.judge_sample_rate, ex.judge_max_per_document)
         if not ids:
             return drafts
+        allowed = self.parts.gateway.allowed_tiers(ctx)
+        if not any(t != "self_hosted" for t in allowed):
+            # A judge is only worth its calls above the model it judges.
+            note = "not_done: no tier above self_hosted is allowed for this workspace"
+            return [
+                replace(d, checks={**d.checks, "judge": note}) if d.id in ids else d for d in drafts
+            ]
         chosen = [d for d in drafts if d.id in ids]
         answers: list[JudgeAnswer | None] = []
         gateway = self.parts.gateway.bind(ctx, meter)
@@ -293,7 +323,7 @@ class ReviewService:
 
     def _review(self, doc: ExtractedText, say: Progress, who: Requester) -> Report:
         categories = self.parts.clause_model.categories
-        drafts = self._drafts(doc)
+        drafts, flags = self._drafts(doc)
         found = {d.category for d in drafts}
         missing = [c for c in categories if c not in found]
         risks = {d.id: playbook.risk_of(d.category) for d in drafts}
@@ -321,6 +351,12 @@ class ReviewService:
         if stop is None:
             drafts = self._judge(doc, drafts, ctx, meter)
         memo_text = _memo(drafts, outputs, lines, inputs)
+        if flags:
+            pages = ", ".join(str(p) for p in sorted({f.page for f in flags}))
+            memo_text = (
+                f"WARNING: {len(flags)} passage(s) read as instructions to an AI or are hidden "
+                f"from readers (page {pages}); they were left out of the review.\n\n" + memo_text
+            )
         if stop is not None:
             memo_text = (
                 f"STOPPED: {stop.reason}. The findings below are from the clause model and the "
@@ -341,6 +377,7 @@ class ReviewService:
             usage=meter.summary(),
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
             trace=TraceInfo(id=trace_id),
+            injections=[InjectionFlag(**asdict(f)) for f in flags],
         )
 
 

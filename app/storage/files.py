@@ -74,7 +74,10 @@ class DocumentFiles:
         pages = tuple(
             PageSpan(int(p["number"]), int(p["start"]), int(p["end"])) for p in raw["pages"]
         )
-        return ExtractedText(str(raw["document_id"]), str(raw["filename"]), str(raw["text"]), pages)
+        hidden = tuple((int(a), int(b)) for a, b in raw.get("hidden", ()))
+        return ExtractedText(
+            str(raw["document_id"]), str(raw["filename"]), str(raw["text"]), pages, hidden
+        )
 
     def erase(self, workspace_id: str, document_id: str) -> None:
         """Remove every file of a document."""

@@ -10,21 +10,26 @@ from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
 from app.ingestion.pdf import PypdfParser
+from app.ingestion.types import ExtractedText
 from app.review.candidates import find_candidates
 from app.review.crew_plan import JudgeAnswer
-from app.review.findings import apply_judgement, make_drafts
+from app.review.findings import Draft, apply_judgement, make_drafts
 from app.review.planning import build_judge_plan, build_plan, choose_inputs
 from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
 
 pytestmark = pytest.mark.integration
 
 
+def _drafts(pdf: bytes) -> tuple[ExtractedText, list[Draft]]:
+    doc = PypdfParser().parse(pdf, "agency.pdf")
+    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
+    return doc, make_drafts(doc, candidates)[0]
+
+
 def test_the_crew_runs_every_task_through_the_gateway(
     settings: Settings, llama: LlamaCppModel, sample_bytes: bytes, tmp_path: Path
 ) -> None:
-    doc = PypdfParser().parse(sample_bytes, "agency.pdf")
-    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
-    drafts, _ = make_drafts(doc, candidates)
+    doc, drafts = _drafts(sample_bytes)
     inputs = choose_inputs(drafts, 0.5, "Governing Law: Nevada", "none")
     plan = build_plan(doc.document_id, drafts, inputs)
     assert len(plan.tasks) == 3
@@ -45,15 +50,16 @@ def test_the_crew_runs_every_task_through_the_gateway(
 def test_the_judge_is_asked_twice_with_the_statements_swapped(
     settings: Settings, llama: LlamaCppModel, sample_bytes: bytes, tmp_path: Path
 ) -> None:
-    doc = PypdfParser().parse(sample_bytes, "agency.pdf")
-    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
-    drafts, _ = make_drafts(doc, candidates)
+    doc, drafts = _drafts(sample_bytes)
     chosen = drafts[:3]
     plans = [build_judge_plan(doc.document_id, chosen, swapped) for swapped in (False, True)]
     first, second = (p.tasks[0].description for p in plans)
-    holds = f"A: this text is a {chosen[0].category} clause. B: this text is not"
+    first_id, category = chosen[0].id, chosen[0].category
+    holds = f"[{first_id}] A: this text is a {category} clause. B: this text is not"
     assert holds in first and holds not in second
-    assert f"A: this text is not a {chosen[0].category} clause." in second
+    assert f"[{first_id}] A: this text is not a {category} clause." in second
+    # The statements are outside the contract-text slot: the cache tells the orders apart.
+    assert holds not in first.split("<contract_text>")[2].split("</contract_text>")[0]
 
     gateway = make_gateway(open_sessions(tmp_path), {"self_hosted": llama}, gateway_settings())
     model = bound(gateway, document_id=doc.document_id)

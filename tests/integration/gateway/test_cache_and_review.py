@@ -78,6 +78,8 @@ def test_a_review_completes_when_the_mid_tier_is_unreachable(
         settings = Settings.model_validate(
             {
                 "data_dir": tmp_path,
+                # The judge would go to frontier too: this test counts escalations only.
+                "extraction": {"judge_sample_rate": 0.0},
                 "gateway": {
                     "tiers": {
                         "self_hosted": {
@@ -132,3 +134,43 @@ def test_a_budget_cap_ends_the_review_as_budget_exceeded_with_what_was_done(
     assert report.summary.memo.startswith("STOPPED: the document budget (1,200 tokens)")
     assert report.clauses  # the clause model's findings are kept, marked unchecked
     assert report.usage.prompt_tokens + report.usage.completion_tokens <= 1200
+
+
+def test_the_judge_runs_above_the_self_hosted_tier_in_both_statement_orders(
+    tmp_path: Path, local_proxy: FaultProxy, api_proxy: FaultProxy, sample_bytes: bytes
+) -> None:
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path,
+            "extraction": {"judge_sample_rate": 1.0, "judge_max_per_document": 3},
+            "gateway": {
+                "tiers": {
+                    "self_hosted": server_tier(local_proxy.url, "local-gemma", external=False),
+                    "frontier": server_tier(api_proxy.url, "api-gemma", external=True),
+                },
+                "escalate_below": 0.0,  # no escalation: the API tier sees the judge only
+                "hard_categories": [],
+            },
+        }
+    )
+    service, store = build_service(settings)
+    try:
+        report = service.review(sample_bytes, "agency.pdf", Requester("ws-j", local_only=False))
+        private = service.review(sample_bytes, "agency.pdf", Requester("ws-k", local_only=True))
+    finally:
+        service.close()
+        store.close()
+
+    judged = [c for c in report.clauses if "judge" in c.checks]
+    assert len(judged) == 3
+    for clause in judged:
+        assert clause.checks["judge"] in {"correct", "incorrect", "inconsistent", "no_answer"}
+        assert clause.checks["judge_tier"] == "frontier"
+    first, second = (r.body.decode() for r in api_proxy.requests)
+    ident, category = judged[0].id, judged[0].category
+    assert f"[{ident}] A: this text is a {category} clause." in first
+    assert f"[{ident}] A: this text is not a {category} clause." in second
+    assert api_proxy.count() == 2  # both orders, nothing else left the premises
+    # A local-only workspace has no tier above the self-hosted model: the judge says so.
+    notes = {c.checks.get("judge") for c in private.clauses if "judge" in c.checks}
+    assert notes == {"not_done: no tier above self_hosted is allowed for this workspace"}
