@@ -1,5 +1,5 @@
 """Prompt injection: contract text is untrusted data. Passages that read as instructions to an
-AI, and text the PDF hides from its readers, are flagged in the report and masked before the
+AI, and text the PDF hides from its readers, are flagged in the report and cut out before the
 review: they cannot become findings and never reach a model.
 
 The instruction rules are deliberately narrow (they name instructions, prompts, an AI or a
@@ -52,7 +52,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("markup", r"</?\s*(?:contract_text|system|assistant|instructions?)\s*>|\[/?INST\]"),
     )
 )
-_SENTENCE_END = re.compile(r"[.!?]\s|\n\s*\n")
+_SENTENCE_END = re.compile(r"[.!?]\s")
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,14 @@ class Flag:
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a match to its sentence (within the same paragraph)."""
-    before = [m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 400), start)]
-    begin = before[-1] if before else max(0, text.rfind("\n", 0, start) + 1)
-    after = _SENTENCE_END.search(text, end)
-    finish = after.start() + 1 if after else len(text)
-    return begin, min(finish, len(text))
+    """Widen a match to its sentence, within its line: PDF lines are not sentences, and a
+    wider cut would take the contract's own text with it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before = [m.end() for m in _SENTENCE_END.finditer(text, line_start, start)]
+    after = _SENTENCE_END.search(text, end, line_end)
+    return (before[-1] if before else line_start), (after.start() + 1 if after else line_end)
 
 
 def find_flags(doc: ExtractedText) -> list[Flag]:
@@ -100,16 +102,76 @@ def find_flags(doc: ExtractedText) -> list[Flag]:
     return flags
 
 
-def mask(doc: ExtractedText, flags: list[Flag]) -> ExtractedText:
-    """The document with flagged passages blanked (same length, line breaks kept)."""
-    if not flags:
-        return doc
-    chars = list(doc.text)
+def _cuts(doc: ExtractedText, flags: list[Flag]) -> list[tuple[int, int]]:
+    """Flagged ranges clipped to their pages, each with the line break before it when the
+    passage fills its own line (so the rest of the page reads as if it had never been there)."""
+    cuts = []
     for flag in flags:
-        for i in range(flag.start, flag.end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return replace(doc, text="".join(chars))
+        for page in doc.pages:
+            start, end = max(flag.start, page.start), min(flag.end, page.end)
+            if start >= end:
+                continue
+            line_end = end == page.end or doc.text[end] == "\n"
+            if line_end and start > page.start and doc.text[start - 1] == "\n":
+                start -= 1
+            cuts.append((start, end))
+    return sorted(cuts)
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """The document without its flagged passages, and the way back to the document's offsets."""
+
+    doc: ExtractedText
+    segments: tuple[tuple[int, int, int], ...]  # (clean start, document start, length)
+
+    def to_document(self, offset: int) -> int:
+        """A clean-text offset as a document offset."""
+        for clean, original, length in self.segments:
+            if clean <= offset < clean + length:
+                return original + offset - clean
+        last = self.segments[-1] if self.segments else (0, 0, 0)
+        return last[1] + last[2] + max(0, offset - last[0] - last[2])
+
+
+def without(doc: ExtractedText, flags: list[Flag]) -> CleanText:
+    """The document with flagged passages cut out. Unlike blanking them, cutting leaves every
+    other unit's position in the document (a clause-model feature) as it was before."""
+    cuts = _cuts(doc, flags)
+    pages: list[str] = []
+    local: list[list[tuple[int, int, int]]] = []  # per page: (clean local, document, length)
+    for page in doc.pages:
+        kept, spans, cursor, length = [], [], page.start, 0
+        for start, end in [c for c in cuts if page.start <= c[0] < page.end]:
+            if start > cursor:
+                kept.append(doc.text[cursor:start])
+                spans.append((length, cursor, start - cursor))
+                length += start - cursor
+            cursor = max(cursor, end)
+        if page.end > cursor:
+            kept.append(doc.text[cursor : page.end])
+            spans.append((length, cursor, page.end - cursor))
+        pages.append("".join(kept))
+        local.append(spans)
+    clean = ExtractedText.from_pages(doc.document_id, doc.filename, pages)
+    segments = tuple(
+        (span.start + at, original, length)
+        for span, spans in zip(clean.pages, local, strict=True)
+        for at, original, length in spans
+    )
+    return CleanText(clean, segments)
+
+
+def back_to_document(
+    candidates: list[Candidate], clean: CleanText, doc: ExtractedText
+) -> list[Candidate]:
+    """Candidates found on the clean text, with the document's offsets and text."""
+    mapped = []
+    for cand in candidates:
+        start = clean.to_document(cand.start)
+        end = clean.to_document(cand.end - 1) + 1
+        mapped.append(replace(cand, start=start, end=end, text=doc.text[start:end]))
+    return mapped
 
 
 def _clean_pieces(start: int, end: int, flags: list[Flag]) -> list[tuple[int, int]]:

@@ -43,7 +43,7 @@ from app.review.findings import (
     make_drafts,
     mark_schema,
 )
-from app.review.injection import Flag, find_flags, mask, outside
+from app.review.injection import Flag, back_to_document, find_flags, outside, without
 from app.review.planning import (
     PlanInputs,
     build_escalation_plan,
@@ -194,8 +194,9 @@ class ReviewService:
         return report.model_copy(update={"timing": timing})
 
     def _drafts(self, doc: ExtractedText) -> tuple[list[Draft], list[Flag]]:
-        """Findings from the clause model; passages flagged as injected or hidden are masked
-        first, so they can neither become findings nor reach a model."""
+        """Findings from the clause model; passages flagged as injected or hidden are cut out
+        first, so they can neither become findings nor reach a model, nor move the other
+        passages (the clause model reads positions)."""
         ex = self.settings.extraction
         flags = find_flags(doc)
         if flags:
@@ -207,15 +208,17 @@ class ReviewService:
                 kinds,
             )
         with stage("candidates") as step:
+            clean = without(doc, flags)
             candidates = find_candidates(
-                mask(doc, flags),
+                clean.doc,
                 self.parts.clause_model,
                 self.parts.phrase_model,
                 ex.threshold_scale,
                 ex.max_clauses_per_category,
                 ex.merge_adjacent,
             )
-            drafts, dropped = make_drafts(doc, outside(candidates, doc, flags))
+            candidates = outside(back_to_document(candidates, clean, doc), doc, flags)
+            drafts, dropped = make_drafts(doc, candidates)
             if step is not None:
                 step.attributes.update(
                     {"clauses": len(drafts), "dropped": dropped, "flagged_passages": len(flags)}

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,16 @@ class Stack:
             return httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Stack]:
+        """The API and one worker, stopped when the block ends."""
+        try:
+            self.start_api()
+            self.start_worker()
+            yield self
+        finally:
+            self.close()
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """Start one worker process (with the sweeper schedule)."""

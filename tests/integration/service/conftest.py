@@ -27,9 +27,5 @@ def stack(
 ) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("stack")
     live = Stack(root, redis_db_url(redis_server))
-    try:
-        live.start_api()
-        live.start_worker()
+    with live.running():
         yield live
-    finally:
-        live.close()

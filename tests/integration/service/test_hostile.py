@@ -28,12 +28,8 @@ def strict_stack(
         LEXCREW_INGEST__MAX_PAGES=str(MAX_PAGES),
         LEXCREW_UPLOAD__PARSE_TIMEOUT_S="3",
     )
-    try:
-        live.start_api()
-        live.start_worker()
+    with live.running():
         yield live
-    finally:
-        live.close()
 
 
 @pytest.fixture(scope="module")

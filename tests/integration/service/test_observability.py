@@ -42,12 +42,8 @@ def observed(
         LEXCREW_LOG__FORMAT="json",
         LEXCREW_LOG__LEVEL="DEBUG",
     )
-    try:
-        live.start_api()
-        live.start_worker()
+    with live.running():
         yield live
-    finally:
-        live.close()
 
 
 def _review(stack: Stack, key: str, pdf: bytes, name: str) -> dict[str, Any]:
