@@ -2,16 +2,16 @@
 
 Spans are queued to the SDK's background thread (`create_run` with the finished run), so a
 slow, hanging or unreachable endpoint costs a review nothing. The SDK's threads are daemons
-(LANGSMITH_USE_DAEMON) and `close` bounds the last flush, so it cannot hold a process at exit.
+(`LANGSMITH_USE_DAEMON`, set with the rest of the offline environment by
+`app.offline.apply_offline_environment` before any client exists) and `close` bounds the last
+flush, so it cannot hold a process at exit.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from langsmith import Client
-from langsmith import utils as ls_utils
 
 from app.config import TracingSettings
 from app.observability.tracing import Span
@@ -27,9 +27,6 @@ class LangSmithSink:
     def __init__(self, settings: TracingSettings) -> None:
         if not settings.langsmith_endpoint:
             raise ValueError("LangSmith needs an endpoint")
-        # Read once by the SDK (and cached) before it starts its threads.
-        os.environ["LANGSMITH_USE_DAEMON"] = "true"
-        ls_utils.get_env_var.cache_clear()  # type: ignore[attr-defined]
         key = settings.langsmith_api_key
         self.project = settings.project
         self.client = Client(
