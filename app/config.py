@@ -75,10 +75,20 @@ class ExtractionSettings(BaseModel):
         default=1.0, description="Multiplies every per-category threshold of the clause model."
     )
     max_clauses_per_category: int = 10
-    # Chosen by cross-validation on CUAD train (bench/cv_pipeline.py): not merging adjacent
-    # units and keeping up to 10 per category gave clause F1 0.611 (best 0.612), AUPR 0.567.
+    # Chosen by cross-validation on CUAD train (bench/cv_pipeline.py): with the rescorer, not
+    # merging adjacent units gave clause F1 0.647, merging them 0.636.
     merge_adjacent: bool = Field(
         default=False, description="Adjacent units over the threshold become one clause."
+    )
+    # Possible clauses: candidates under the reporting threshold, shown apart. A floor of 0.02
+    # and 20 per category were chosen by cross-validation on CUAD train (bench/cv_pipeline.py):
+    # AUPR 0.653 and max recall 0.820 for 132 findings and possible clauses per contract
+    # (floor 0.01: 0.655 / 0.834 for 179; floor 0.05: 0.644 / 0.785 for 75).
+    possible_floor: float = Field(
+        default=0.02, ge=0.0, le=1.0, description="Least confidence of a possible clause."
+    )
+    possible_per_category: int = Field(
+        default=20, ge=0, description="Most possible clauses per category and document."
     )
     low_confidence: float = 0.5
     judge_sample_rate: float = Field(

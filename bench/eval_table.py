@@ -36,7 +36,9 @@ def main() -> None:
     print()
     print(
         f"AUPR {_f(m['aupr'])}; precision at 80% recall {_f(m['precision_at_80_recall'])} "
-        f"(max recall {_f(m['max_recall'])}); {run['contracts']} contracts, {run['pages']} pages, "
+        f"(max recall {_f(m['max_recall'])}); ranking of {m['n_predicted_clauses']} findings and "
+        f"{m.get('n_possible_clauses', 0)} possible clauses (findings alone: AUPR "
+        f"{_f(m.get('findings_aupr'))}); {run['contracts']} contracts, {run['pages']} pages, "
         f"{run['seconds_per_page']} s/page"
     )
     for tier, used in run.get("per_contract_by_tier", {}).items():

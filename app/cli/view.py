@@ -64,7 +64,8 @@ def show_eval(console: Console, run: EvalRun) -> None:
         f"clause P/R/F1 {m.clause.precision:.3f}/{m.clause.recall:.3f}/{m.clause.f1:.3f} · "
         f"presence P/R/F1 {m.presence.precision:.3f}/{m.presence.recall:.3f}/{m.presence.f1:.3f} · "
         f"AUPR {m.aupr:.3f} · P@80%R {m.precision_at_80_recall:.3f} "
-        f"(max recall {m.max_recall:.3f})"
+        f"(max recall {m.max_recall:.3f}; ranking of {m.n_predicted_clauses} findings and "
+        f"{m.n_possible_clauses} possible clauses; findings alone: AUPR {m.findings_aupr:.3f})"
     )
     table = Table(title="Per category")
     for column in ("category", "gold", "pred", "clause P", "clause R", "clause F1", "presence F1"):

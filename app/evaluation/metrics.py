@@ -12,6 +12,10 @@ Rules implemented here:
   P/R/F1 is computed over the positive class of every (contract, category) pair.
 * AUPR and precision at 80%/90% recall are computed over the global confidence ranking
   (confidence descending, ties broken by input order); a gold clause matched twice counts once.
+  The ranking holds the findings and, when given, the possible clauses under the reporting
+  threshold (the rest of the candidate list, as the CUAD paper ranks every candidate span);
+  clause and presence scores count findings only. `findings_aupr` is the AUPR of the
+  findings alone.
 * Every division by zero gives 0.0.
 """
 
@@ -116,6 +120,8 @@ class EvalMetrics:
     n_gold_clauses: int
     n_predicted_clauses: int
     per_category: tuple[CategoryScore, ...]
+    findings_aupr: float = 0.0
+    n_possible_clauses: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict, floats rounded to 4 decimals."""
@@ -131,6 +137,8 @@ class EvalMetrics:
             "n_contracts": self.n_contracts,
             "n_gold_clauses": self.n_gold_clauses,
             "n_predicted_clauses": self.n_predicted_clauses,
+            "findings_aupr": round(self.findings_aupr, _DECIMALS),
+            "n_possible_clauses": self.n_possible_clauses,
             "per_category": [c.to_dict() for c in self.per_category],
         }
 
@@ -178,15 +186,21 @@ def score(
     predictions: Sequence[Prediction],
     gold: Mapping[str, Mapping[str, Sequence[str]]],
     categories: Sequence[str],
+    possible: Sequence[Prediction] = (),
 ) -> EvalMetrics:
-    """Score predicted clauses against gold clauses under the CUAD rules."""
-    _check_contracts(predictions, gold)
+    """Score predicted clauses against gold clauses under the CUAD rules.
+
+    `predictions` are the findings; `possible` (clauses under the reporting threshold) only
+    extend the confidence ranking.
+    """
+    _check_contracts([*predictions, *possible], gold)
     cats = tuple(dict.fromkeys(categories))
     gold_index = _gold_index(gold, cats)
     judged = _judge(predictions, gold_index, frozenset(cats))
     per_category = tuple(_category_score(c, tuple(gold), gold_index, judged) for c in cats)
     n_gold = sum(c.gold_clauses for c in per_category)
-    points = _ranking(judged)
+    extra = _judge(possible, gold_index, frozenset(cats))
+    points = _ranking([*judged, *extra])
     p80, reached80 = _precision_at_recall(points, n_gold, 80)
     p90, reached90 = _precision_at_recall(points, n_gold, 90)
     clause, presence = _micro(per_category)
@@ -203,6 +217,8 @@ def score(
         n_gold_clauses=n_gold,
         n_predicted_clauses=len(judged),
         per_category=per_category,
+        findings_aupr=_aupr(_ranking(judged), n_gold),
+        n_possible_clauses=len(extra),
     )
 
 

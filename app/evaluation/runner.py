@@ -150,6 +150,7 @@ def evaluate(
     reports: list[Report] = []
     failures: dict[str, str] = {}
     predictions: list[Prediction] = []
+    possible: list[Prediction] = []
     with LoadSampler() as sampler:
         for item in items:
             try:
@@ -164,9 +165,14 @@ def evaluate(
             predictions += [
                 Prediction(item.pdf.stem, c.category, c.text, c.confidence) for c in report.clauses
             ]
+            possible += [
+                Prediction(item.pdf.stem, c.category, c.text, c.confidence) for c in report.possible
+            ]
             if on_done:
                 on_done(item.pdf.name, report)
     gold = {item.pdf.stem: item.labels for item in items}
-    run = EvalRun(score(predictions, gold, categories), reports, failures, sampler.samples)
+    run = EvalRun(
+        score(predictions, gold, categories, possible), reports, failures, sampler.samples
+    )
     (out / "metrics.json").write_text(json.dumps(run.to_dict(), indent=2))
     return run

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from app.errors import ConfigurationError
 from app.extraction.features import unit_features
+from app.extraction.rescoring import Rescorer
 
 MODEL_BASENAME = "clause_model"
 VECTORIZER_PARAMS: dict[str, Any] = {
@@ -58,6 +59,7 @@ class ClauseModel:
         intercept: npt.NDArray[np.float32],
         categories: tuple[str, ...],
         thresholds: npt.NDArray[np.float32],
+        rescorer: Rescorer,
         meta: dict[str, Any],
     ) -> None:
         self.vectorizer = vectorizer
@@ -65,6 +67,7 @@ class ClauseModel:
         self.intercept = intercept
         self.categories = categories
         self.thresholds = thresholds
+        self.rescorer = rescorer
         self.meta = meta
 
     @property
@@ -86,18 +89,20 @@ class ClauseModel:
     def save(self, folder: Path) -> None:
         """Write the model as arrays plus a JSON file of vocabulary and metadata."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            folder / f"{MODEL_BASENAME}.npz",
-            coef=self.coef.astype(np.float16),
-            intercept=self.intercept.astype(np.float32),
-            idf=self.vectorizer.idf_.astype(np.float32),
-            thresholds=self.thresholds.astype(np.float32),
-        )
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "coef": self.coef.astype(np.float16),
+            "intercept": self.intercept.astype(np.float32),
+            "idf": self.vectorizer.idf_.astype(np.float32),
+            "thresholds": self.thresholds.astype(np.float32),
+            **self.rescorer.arrays(),
+        }
+        np.savez_compressed(folder / f"{MODEL_BASENAME}.npz", **arrays)  # type: ignore[arg-type]
         vocab = sorted(self.vectorizer.vocabulary_.items(), key=lambda kv: kv[1])
         payload: dict[str, Any] = {
             "categories": list(self.categories),
             "vocabulary": [w for w, _ in vocab],
         }
+        payload["rescorer"] = self.rescorer.settings()
         payload["meta"] = self.meta
         (folder / f"{MODEL_BASENAME}.json").write_text(json.dumps(payload), encoding="utf-8")
 
@@ -106,12 +111,16 @@ class ClauseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
         base = folder or Path(str(resources.files("app.extraction").joinpath("data")))
         try:
-            arrays = np.load(base / f"{MODEL_BASENAME}.npz")
+            arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
             payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigurationError(
                 f"clause model not found in {base}; run `lexcrew train-models`"
             ) from exc
+        if "rescorer" not in payload or "rescore_weights" not in arrays:
+            raise ConfigurationError(
+                f"the clause model in {base} predates the rescorer; run `lexcrew train-models`"
+            )
         vocabulary = {word: i for i, word in enumerate(payload["vocabulary"])}
         vectorizer = TfidfVectorizer(vocabulary=vocabulary, **VECTORIZER_PARAMS)
         vectorizer.idf_ = arrays["idf"]
@@ -121,5 +130,6 @@ class ClauseModel:
             intercept=arrays["intercept"],
             categories=tuple(payload["categories"]),
             thresholds=arrays["thresholds"],
+            rescorer=Rescorer.from_saved(arrays, payload["rescorer"]),
             meta=payload["meta"],
         )

@@ -101,17 +101,21 @@ class PhraseModel:
         probs: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-(logits + model.intercept)))
         return probs.astype(np.float32)
 
-    def score(self, text: str, category: str) -> list[ScoredPhrase]:
-        """Return the category's phrases over its threshold, best first, at most top_k."""
+    def scored(self, text: str, category: str) -> list[ScoredPhrase]:
+        """Return every phrase the category's generator proposes, best first."""
         candidates = distinct_phrases(text, GENERATORS[category])
         probs = self.probabilities(category, [phrase_features(text, p, n) for p, n in candidates])
-        model = self.models[category]
-        kept = [
+        found = [
             ScoredPhrase(category, p.start, p.end, float(prob))
             for (p, _), prob in zip(candidates, probs, strict=True)
-            if prob >= model.threshold
         ]
-        kept.sort(key=lambda s: -s.probability)
+        found.sort(key=lambda s: -s.probability)
+        return found
+
+    def score(self, text: str, category: str) -> list[ScoredPhrase]:
+        """Return the category's phrases over its threshold, best first, at most top_k."""
+        model = self.models[category]
+        kept = [s for s in self.scored(text, category) if s.probability >= model.threshold]
         return kept[: model.top_k]
 
     def save(self, folder: Path) -> None:

@@ -18,10 +18,12 @@ from sklearn.linear_model import LogisticRegression
 from app.extraction.categories import category_names
 from app.extraction.clause_model import VECTORIZER_PARAMS, ClauseModel
 from app.extraction.features import unit_features
+from app.extraction.phrases import GENERATORS
+from app.extraction.rescore_training import TrainingDocument, fit_rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
-TRAINER_VERSION = "1"
+TRAINER_VERSION = "2"  # 2: the rescorer
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,14 @@ def fit_clause_model(
     thresholds = np.array([cut for cut, _ in cuts], dtype=np.float32)
     cv_f1 = float(np.mean([f1 for _, f1 in cuts]))
     log(f"out-of-fold unit F1, mean over categories: {cv_f1:.4f}")
+    docs = [
+        TrainingDocument(c.text, sentence_spans(c.text), c.labels, oof[dataset.groups == i])
+        for i, c in enumerate(contracts)
+    ]
+    columns = [j for j, c in enumerate(categories) if c not in GENERATORS]
+    rescorer, rescore_meta = fit_rescorer(
+        docs, categories, thresholds, columns, config.folds, config.seed, log=log
+    )
     coef, bias = _fit_columns(features, dataset.labels, config.c_value, config.seed)
     config_json = json.dumps(config.__dict__, sort_keys=True)
     version = hashlib.sha256(f"{data_sha}{config_json}{TRAINER_VERSION}".encode()).hexdigest()
@@ -195,7 +205,8 @@ def fit_clause_model(
         "trainer_version": TRAINER_VERSION,
         "units": len(dataset.texts),
         "cv_unit_f1_mean": round(cv_f1, 4),
+        "rescorer": rescore_meta,
         "train_seconds": round(time.perf_counter() - started, 1),
         "license": "Trained on CUAD v1 by The Atticus Project (CC BY 4.0)",
     }
-    return ClauseModel(vectorizer, coef, bias, categories, thresholds, meta)
+    return ClauseModel(vectorizer, coef, bias, categories, thresholds, rescorer, meta)

@@ -46,6 +46,17 @@ class ClauseFinding(_Frozen):
     risk: Risk
 
 
+class PossibleClause(_Frozen):
+    """A candidate under the reporting threshold: not a finding, shown apart for reviewers."""
+
+    category: str
+    text: str
+    page: int
+    start: int
+    end: int
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
 class Summary(_Frozen):
     key_terms: dict[str, str]
     memo: str
@@ -79,6 +90,7 @@ class Report(_Frozen):
     status: Status
     clauses: list[ClauseFinding]
     missing: list[str]
+    possible: list[PossibleClause] = Field(default_factory=list)
     summary: Summary
     usage: Usage
     timing: Timing

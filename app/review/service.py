@@ -23,7 +23,7 @@ from app.observability import metrics, tracing
 from app.observability.stages import stage
 from app.observability.tracing import Span
 from app.review import playbook
-from app.review.candidates import find_candidates
+from app.review.candidates import Candidate, find_candidates
 from app.review.crew_plan import (
     CrewOutputs,
     JudgeAnswer,
@@ -55,6 +55,7 @@ from app.review.report import (
     ClauseFinding,
     DocumentInfo,
     InjectionFlag,
+    PossibleClause,
     Report,
     Risk,
     Timing,
@@ -119,6 +120,17 @@ def _finding(draft: Draft, risk: Risk) -> ClauseFinding:
         escalated=draft.escalated,
         checks=draft.checks,
         risk=risk,
+    )
+
+
+def _possible(candidate: Candidate) -> PossibleClause:
+    return PossibleClause(
+        category=candidate.category,
+        text=candidate.text,
+        page=candidate.page,
+        start=candidate.start,
+        end=candidate.end,
+        confidence=round(min(max(candidate.confidence, 0.0), 1.0), 4),
     )
 
 
@@ -193,7 +205,7 @@ class ReviewService:
         )
         return report.model_copy(update={"timing": timing})
 
-    def _drafts(self, doc: ExtractedText) -> tuple[list[Draft], list[Flag]]:
+    def _drafts(self, doc: ExtractedText) -> tuple[list[Draft], list[PossibleClause], list[Flag]]:
         """Findings from the clause model; passages flagged as injected or hidden are cut out
         first, so they can neither become findings nor reach a model, nor move the other
         passages (the clause model reads positions)."""
@@ -209,15 +221,9 @@ class ReviewService:
             )
         with stage("candidates") as step:
             clean = without(doc, flags)
-            candidates = find_candidates(
-                clean.doc,
-                self.parts.clause_model,
-                self.parts.phrase_model,
-                ex.threshold_scale,
-                ex.max_clauses_per_category,
-                ex.merge_adjacent,
-            )
-            candidates = outside(back_to_document(candidates, clean, doc), doc, flags)
+            found = find_candidates(clean.doc, self.parts.clause_model, self.parts.phrase_model, ex)
+            candidates = outside(back_to_document(found.findings, clean, doc), doc, flags)
+            possible = outside(back_to_document(found.possible, clean, doc), doc, flags)
             drafts, dropped = make_drafts(doc, candidates)
             if step is not None:
                 step.attributes.update(
@@ -225,7 +231,7 @@ class ReviewService:
                 )
         if dropped:
             log.info("review.clauses_dropped document_id=%s count=%d", doc.document_id, dropped)
-        return drafts, flags
+        return drafts, [_possible(c) for c in possible], flags
 
     def _run_crew(
         self, doc: ExtractedText, drafts: list[Draft], inputs: PlanInputs, gateway: BoundGateway
@@ -326,7 +332,7 @@ class ReviewService:
 
     def _review(self, doc: ExtractedText, say: Progress, who: Requester) -> Report:
         categories = self.parts.clause_model.categories
-        drafts, flags = self._drafts(doc)
+        drafts, possible, flags = self._drafts(doc)
         found = {d.category for d in drafts}
         missing = [c for c in categories if c not in found]
         risks = {d.id: playbook.risk_of(d.category) for d in drafts}
@@ -376,6 +382,7 @@ class ReviewService:
             status="budget_exceeded" if stop is not None else "completed",
             clauses=[_finding(d, risks[d.id]) for d in drafts],
             missing=missing,
+            possible=possible,
             summary=build_summary(key_terms(drafts, categories), memo_text),
             usage=meter.summary(),
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),

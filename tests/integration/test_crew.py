@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from agents.crew import CrewReviewer
-from app.config import Settings
+from app.config import ExtractionSettings, Settings
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.gateway.llamacpp import LlamaCppModel
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.integration
 
 def _drafts(pdf: bytes) -> tuple[ExtractedText, list[Draft]]:
     doc = PypdfParser().parse(pdf, "agency.pdf")
-    candidates = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), 1.0, 10, merge=False)
-    return doc, make_drafts(doc, candidates)[0]
+    found = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), ExtractionSettings())
+    return doc, make_drafts(doc, found.findings)[0]
 
 
 def test_the_crew_runs_every_task_through_the_gateway(

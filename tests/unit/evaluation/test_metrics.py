@@ -340,3 +340,25 @@ def test_gold_labels_as_predictions_score_perfectly_on_real_dev_files() -> None:
     assert metrics.presence.f1 == 1.0
     assert metrics.aupr == pytest.approx(1.0)
     assert metrics.precision_at_80_recall == 1.0
+
+
+def test_possible_clauses_extend_the_ranking_but_not_the_clause_scores() -> None:
+    gold = {"c1": {"A": ["g one", "g two"]}}
+    findings = [_pred("c1", "A", "g one", 0.9), _pred("c1", "A", "miss", 0.5)]
+    possible = [_pred("c1", "A", "g two", 0.1), _pred("c1", "A", "other miss", 0.05)]
+    alone = score(findings, gold, ["A"])
+    both = score(findings, gold, ["A"], possible)
+    assert both.clause == alone.clause  # 1 of 2 findings right, 1 of 2 gold found
+    assert both.presence == alone.presence
+    assert both.n_predicted_clauses == 2 and both.n_possible_clauses == 2
+    assert alone.max_recall == pytest.approx(0.5)
+    assert both.max_recall == pytest.approx(1.0)
+    # Ranking 0.9 hit, 0.5 miss, 0.1 hit: precision 1/1 then 2/3, each over a 0.5 recall step.
+    assert both.aupr == pytest.approx(0.5 * (1 + 2 / 3))
+    assert both.findings_aupr == pytest.approx(alone.aupr) == pytest.approx(0.5)
+    assert both.precision_at_80_recall == pytest.approx(2 / 3)
+
+
+def test_possible_clauses_of_an_unknown_contract_are_refused() -> None:
+    with pytest.raises(ValueError):
+        score([], {"c1": {"A": []}}, ["A"], [_pred("nope", "A", "x", 0.1)])

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from app.errors import ConfigurationError
 from app.extraction.categories import category_names
 from app.extraction.clause_model import ClauseModel, Unit
 
@@ -35,3 +37,19 @@ def test_save_and_load_give_the_same_scores(tmp_path) -> None:  # type: ignore[n
     assert np.allclose(
         model.score(text, units).probabilities, again.score(text, units).probabilities, atol=1e-3
     )
+    assert np.allclose(again.rescorer.weights, model.rescorer.weights)
+    assert np.allclose(again.rescorer.mean, model.rescorer.mean)
+    assert again.rescorer.intercept == pytest.approx(model.rescorer.intercept)
+    assert again.rescorer.settings() == model.rescorer.settings()
+
+
+def test_a_model_without_the_rescorer_asks_for_retraining(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    ClauseModel.load().save(tmp_path)
+    path = tmp_path / "clause_model.json"
+    payload = json.loads(path.read_text())
+    del payload["rescorer"]
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ConfigurationError, match="train-models"):
+        ClauseModel.load(tmp_path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from app.review.report import (
     ClauseFinding,
     DocumentInfo,
+    PossibleClause,
     Report,
     Risk,
     Summary,
@@ -68,3 +69,27 @@ def test_the_page_escapes_contract_text_and_links_findings_to_pages() -> None:
     assert 'class="finding f-c3 "' in html
     assert 'href="#page-2" data-finding="f-c3"' in html
     assert "http://" not in html and "https://" not in html  # no external assets
+
+
+def test_possible_clauses_are_listed_apart_from_findings() -> None:
+    text = "laws of Delaware"
+    start = TEXT.index(text)
+    possible = PossibleClause(
+        category="Governing Law",
+        text=text,
+        page=2,
+        start=start,
+        end=start + len(text),
+        confidence=0.12,
+    )
+    html = render_report_html(REPORT.model_copy(update={"possible": [possible]}), TEXT, PAGES)
+    section = html[html.index('<details class="possible"') :]
+    assert "Possible clauses (1)" in section and "confidence 0.12" in section
+    assert "1 possible clauses" in html
+    assert 'class="possible"' not in render_report_html(REPORT, TEXT, PAGES)
+
+
+def test_a_report_stored_before_possible_clauses_still_loads() -> None:
+    stored = REPORT.model_dump(mode="json")
+    stored.pop("possible")
+    assert Report.model_validate(stored).possible == []
