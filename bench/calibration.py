@@ -2,6 +2,9 @@
 share p match a gold clause? Reads the reports of a `lexcrew eval` run.
 
     .venv/bin/python bench/calibration.py out/eval-dev [--dev ../shared/cuad/dev] [--bins 10]
+        [--possible]
+
+With --possible, the possible clauses (under the reporting threshold) are counted too.
 
 A finding "is right" when it matches a gold clause of its category in its contract under the
 scoring rules of ../shared/cuad/README.md (Jaccard of normalised words >= 0.5). Prints a
@@ -27,19 +30,23 @@ def main() -> None:
     parser.add_argument("run", type=Path, help="the --out folder of lexcrew eval")
     parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared/cuad/dev")
     parser.add_argument("--bins", type=int, default=10)
+    parser.add_argument("--possible", action="store_true", help="count possible clauses too")
     args = parser.parse_args()
     pairs: list[tuple[float, bool]] = []
     for path in sorted((args.run / "reports").glob("*.json")):
         report = json.loads(path.read_text())
         labels = json.loads((args.dev / f"{path.stem}.json").read_text())["labels"]
-        for clause in report["clauses"]:
+        listed = report["clauses"] + (report.get("possible", []) if args.possible else [])
+        for clause in listed:
             words = normalize_words(clause["text"])
             right = any(
                 is_match(words, gold_words(gold)) for gold in labels.get(clause["category"], [])
             )
             pairs.append((float(clause["confidence"]), right))
-    print(f"command: .venv/bin/python bench/calibration.py {args.run} --bins {args.bins}")
-    print(f"{len(pairs)} findings from {args.run}")
+    extra = " --possible" if args.possible else ""
+    print(f"command: .venv/bin/python bench/calibration.py {args.run} --bins {args.bins}{extra}")
+    what = "findings and possible clauses" if args.possible else "findings"
+    print(f"{len(pairs)} {what} from {args.run}")
     print(f"{'confidence':<12} {'findings':>8} {'mean conf':>9} {'accuracy':>8} {'gap':>6}")
     ece = 0.0
     for b in range(args.bins):
