@@ -13,6 +13,7 @@ from app.documents.sweeper import Sweeper
 from app.errors import ConfigurationError
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
+from app.finetune.registry import adapter_in_use
 from app.gateway.anthropic_provider import AnthropicModel
 from app.gateway.budget import Budgets
 from app.gateway.cache import SemanticCache
@@ -90,7 +91,8 @@ def build_models(settings: Settings) -> dict[str, ChatModel]:
         if not tier.enabled:
             continue
         if tier.provider == "llamacpp":
-            models[name] = LlamaCppModel(ensure_gguf(settings), settings.model, tier=name)
+            model = settings.model.model_copy(update={"lora_path": adapter_in_use(settings)})
+            models[name] = LlamaCppModel(ensure_gguf(settings), model, tier=name)
         elif tier.provider == "anthropic":
             models[name] = AnthropicModel(name, tier)
         else:
@@ -105,7 +107,7 @@ def _gateway_settings(settings: Settings) -> GatewaySettings:
         if tier.provider == "llamacpp":
             tiers[name] = tier.model_copy(
                 update={
-                    "adapter": tier.adapter or _adapter_version(settings.model.lora_path),
+                    "adapter": tier.adapter or _adapter_version(adapter_in_use(settings)),
                     "usd_per_hour": tier.usd_per_hour or settings.model.usd_per_hour,
                 }
             )

@@ -21,7 +21,11 @@ class ModelSettings(BaseModel):
     gguf_path: Path | None = Field(
         default=None, description="A GGUF file; default: Gemma 3 270M assembled from PyPI."
     )
-    lora_path: Path | None = Field(default=None, description="Optional GGUF LoRA adapter.")
+    lora_path: Path | None = Field(
+        default=None,
+        description="A GGUF LoRA adapter; default: the registered one, else the shipped one.",
+    )
+    use_adapter: bool = Field(default=True, description="False: run the base model, no LoRA.")
     name: str = "gemma-3-270m-q4_k_m"
     n_ctx: int = 4096
     n_threads: int = 2

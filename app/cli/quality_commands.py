@@ -1,4 +1,4 @@
-"""`lexcrew feedback export`: reviewers' corrections as training data."""
+"""`lexcrew feedback export` (reviewers' corrections as training data) and `lexcrew finetune`."""
 
 from __future__ import annotations
 
@@ -63,3 +63,70 @@ def feedback_export(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(lines, encoding="utf-8")
     console.print(f"{len(rows)} reviewed findings from {len(chosen)} workspace(s)")
+
+
+@app.command("finetune")
+def finetune_cmd(
+    train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
+    out: Annotated[Path, typer.Option(help="Folder for adapters; each run writes out/<version>/.")],
+    feedback: Annotated[
+        list[Path] | None, typer.Option(help="`lexcrew feedback export` files to learn from too.")
+    ] = None,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps (one example each).")] = 150,
+    seed: Annotated[int, typer.Option(help="Seed for example choice, order and weights.")] = 13,
+    contracts: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N contracts of TRAIN.")
+    ] = None,
+    dev: Annotated[
+        Path | None,
+        typer.Option(
+            help="CUAD dev folder: register the adapter only if `lexcrew eval` on it "
+            "says it beats the adapter in use."
+        ),
+    ] = None,
+) -> None:
+    """LoRA-train the self-hosted model on the crew's own prompts (validator task today).
+
+    Writes a versioned adapter: PEFT files (vLLM), a GGUF LoRA (llama.cpp) and a manifest with
+    seed, config and the hashes of the data and the base model. Same inputs, same version.
+    """
+    import itertools
+
+    from app.bootstrap import load_reviewer
+    from app.extraction.training import read_contracts
+    from app.finetune.examples import build_examples, feedback_examples
+    from app.finetune.lora import GGUF_NAME, FinetuneConfig, examples_sha, train_adapter
+    from app.gateway.model_files import ensure_gguf
+
+    settings = cli_settings()
+    config = FinetuneConfig(seed=seed, steps=steps)
+    chosen = itertools.islice(read_contracts(train), contracts)
+    console.print(f"building examples from {train} through the crew")
+    examples = build_examples(
+        chosen, settings, seed, config.prompts_per_contract, log=console.print
+    )
+    for path in feedback or []:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        more = feedback_examples(rows, load_reviewer(settings).run)
+        console.print(f"{len(more)} examples from {path}")
+        examples += more
+    console.print(f"{len(examples)} examples; training {steps} steps")
+    result = train_adapter(
+        examples, ensure_gguf(settings), out, config, examples_sha(examples), log=console.print
+    )
+    console.print(f"adapter {result.version} written to {result.folder}")
+    if dev is None:
+        console.print("not registered (no --dev): set LEXCREW_MODEL__LORA_PATH to try it")
+        return
+    from app.finetune.gate import compare
+    from app.finetune.registry import adapter_in_use, register
+
+    current = adapter_in_use(settings)
+    wins, evidence = compare(settings, dev, result.folder / GGUF_NAME, current, console.print)
+    (result.folder / "dev_comparison.json").write_text(json.dumps(evidence, indent=2))
+    console.print_json(json.dumps(evidence))
+    if wins:
+        entry = register(settings, result.folder, {"version": result.version, "dev": evidence})
+        console.print(f"registered {result.version} ({entry})")
+    else:
+        console.print(f"not registered: it does not beat {current or 'the base model'} on dev")

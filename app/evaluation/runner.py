@@ -6,12 +6,19 @@ import json
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import LexcrewError
-from app.evaluation.metrics import EvalMetrics, Prediction, score
+from app.evaluation.metrics import (
+    EvalMetrics,
+    Prediction,
+    gold_words,
+    is_match,
+    normalize_words,
+    score,
+)
 from app.review.report import Report
 from app.review.service import Requester, ReviewService
 
@@ -65,6 +72,7 @@ class EvalRun:
     reports: list[Report]
     failures: dict[str, str]
     load: list[float] = field(default_factory=list)
+    validator: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary: quality, speed, tokens and machine load."""
@@ -92,6 +100,7 @@ class EvalRun:
             },
             "per_contract_by_tier": tiers_per_contract(self.reports),
             "checks": checks_summary(self.reports),
+            "validator": self.validator,
             "metrics": self.metrics.to_dict(),
         }
 
@@ -136,6 +145,48 @@ def checks_summary(reports: list[Report]) -> dict[str, object]:
     }
 
 
+def validator_summary(
+    reports: Mapping[str, Report], gold: Mapping[str, Mapping[str, Sequence[str]]]
+) -> dict[str, object]:
+    """How often the model's yes/no on a finding agrees with the gold labels.
+
+    A finding is right when it matches a gold clause of its category by the scoring rule. This
+    is the self-hosted model's own score: the clause metrics do not depend on its answers.
+    """
+    counts: Counter[str] = Counter()
+    for stem, report in reports.items():
+        for clause in report.clauses:
+            verdict = clause.checks.get("model_check")
+            if verdict == "no_answer":
+                counts["no_answer"] += 1
+            if verdict not in ("yes", "no"):
+                continue
+            words = normalize_words(clause.text)
+            right = any(is_match(words, gold_words(g)) for g in gold[stem].get(clause.category, []))
+            counts["verdicts"] += 1
+            counts["right" if right else "wrong"] += 1
+            counts["agree"] += (verdict == "yes") == right
+            counts["yes_when_right"] += right and verdict == "yes"
+            counts["no_when_wrong"] += (not right) and verdict == "no"
+    n = counts["verdicts"]
+    asked = n + counts["no_answer"]
+    return {
+        "asked": asked,
+        "verdicts": n,
+        "no_answer": counts["no_answer"],
+        # A question left unanswered counts as a wrong answer here.
+        "accuracy_over_asked": round(counts["agree"] / asked, 4) if asked else None,
+        "accuracy": round(counts["agree"] / n, 4) if n else None,
+        "yes_when_right": round(counts["yes_when_right"] / counts["right"], 4)
+        if counts["right"]
+        else None,
+        "no_when_wrong": round(counts["no_when_wrong"] / counts["wrong"], 4)
+        if counts["wrong"]
+        else None,
+        "right_share": round(counts["right"] / n, 4) if n else None,
+    }
+
+
 def evaluate(
     folder: Path,
     service: ReviewService,
@@ -151,6 +202,7 @@ def evaluate(
     failures: dict[str, str] = {}
     predictions: list[Prediction] = []
     possible: list[Prediction] = []
+    reviewed: dict[str, Report] = {}
     with LoadSampler() as sampler:
         for item in items:
             try:
@@ -162,6 +214,7 @@ def evaluate(
                 continue
             (out / "reports" / f"{item.pdf.stem}.json").write_text(report.model_dump_json(indent=2))
             reports.append(report)
+            reviewed[item.pdf.stem] = report
             predictions += [
                 Prediction(item.pdf.stem, c.category, c.text, c.confidence) for c in report.clauses
             ]
@@ -172,7 +225,11 @@ def evaluate(
                 on_done(item.pdf.name, report)
     gold = {item.pdf.stem: item.labels for item in items}
     run = EvalRun(
-        score(predictions, gold, categories, possible), reports, failures, sampler.samples
+        score(predictions, gold, categories, possible),
+        reports,
+        failures,
+        sampler.samples,
+        validator_summary(reviewed, gold),
     )
     (out / "metrics.json").write_text(json.dumps(run.to_dict(), indent=2))
     return run

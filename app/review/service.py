@@ -106,6 +106,11 @@ def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> lis
     return drafts
 
 
+def _confidence(value: float) -> float:
+    """A confidence as the report states it: within [0, 1], four decimals."""
+    return round(min(max(value, 0.0), 1.0), 4)
+
+
 def _finding(draft: Draft, risk: Risk) -> ClauseFinding:
     return ClauseFinding(
         id=draft.id,
@@ -115,7 +120,7 @@ def _finding(draft: Draft, risk: Risk) -> ClauseFinding:
         start=draft.start,
         end=draft.end,
         normalized=draft.normalized,
-        confidence=round(min(max(draft.confidence, 0.0), 1.0), 4),
+        confidence=_confidence(draft.confidence),
         tier=draft.tier,
         escalated=draft.escalated,
         checks=draft.checks,
@@ -123,14 +128,14 @@ def _finding(draft: Draft, risk: Risk) -> ClauseFinding:
     )
 
 
-def _possible(candidate: Candidate) -> PossibleClause:
+def _possible(c: Candidate) -> PossibleClause:
     return PossibleClause(
-        category=candidate.category,
-        text=candidate.text,
-        page=candidate.page,
-        start=candidate.start,
-        end=candidate.end,
-        confidence=round(min(max(candidate.confidence, 0.0), 1.0), 4),
+        category=c.category,
+        text=c.text,
+        page=c.page,
+        start=c.start,
+        end=c.end,
+        confidence=_confidence(c.confidence),
     )
 
 

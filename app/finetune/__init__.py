@@ -1,0 +1,1 @@
+"""Fine-tuning the self-hosted model: training examples, LoRA training, adapter export."""

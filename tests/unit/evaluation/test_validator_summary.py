@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from app.evaluation.runner import validator_summary
+from app.review.report import (
+    ClauseFinding,
+    DocumentInfo,
+    Report,
+    Risk,
+    Summary,
+    Timing,
+    TraceInfo,
+    Usage,
+)
+
+
+def _finding(i: int, category: str, text: str, check: str) -> ClauseFinding:
+    return ClauseFinding(
+        id=f"c{i}",
+        category=category,
+        text=text,
+        page=1,
+        start=0,
+        end=len(text),
+        confidence=0.3,
+        tier="self_hosted",
+        checks={"model_check": check},
+        risk=Risk(severity="low", reason="ok"),
+    )
+
+
+def _report(findings: list[ClauseFinding]) -> Report:
+    return Report(
+        document=DocumentInfo(id="a" * 64, filename="x.pdf", sha256="a" * 64, pages=1),
+        status="completed",
+        clauses=findings,
+        missing=[],
+        summary=Summary(key_terms={}, memo=""),
+        usage=Usage(),
+        timing=Timing(ingest_s=0, review_s=0, total_s=0),
+        trace=TraceInfo(id="t"),
+    )
+
+
+def test_the_validators_answers_are_scored_against_the_gold_clauses() -> None:
+    gold = {"x": {"Governing Law": ["governed by the laws of Ohio"], "Parties": []}}
+    report = _report(
+        [
+            _finding(1, "Governing Law", "governed by the laws of Ohio", "yes"),  # right, agreed
+            _finding(2, "Parties", "Acme Corp.", "yes"),  # wrong, said yes
+            _finding(3, "Parties", "Some Other Inc.", "no"),  # wrong, said no
+            _finding(4, "Governing Law", "the laws of Ohio govern", "no_answer"),
+            _finding(5, "Governing Law", "x", "not_checked"),  # not asked
+        ]
+    )
+    summary = validator_summary({"x": report}, gold)
+    assert summary["asked"] == 4 and summary["verdicts"] == 3 and summary["no_answer"] == 1
+    assert summary["accuracy"] == round(2 / 3, 4)
+    assert summary["accuracy_over_asked"] == 0.5
+    assert summary["yes_when_right"] == 1.0 and summary["no_when_wrong"] == 0.5
+    assert summary["right_share"] == round(1 / 3, 4)
+
+
+def test_no_questions_give_no_scores() -> None:
+    summary = validator_summary({"x": _report([])}, {"x": {}})
+    assert summary["asked"] == 0 and summary["accuracy"] is None
