@@ -170,6 +170,8 @@ def validator_summary(
             counts["no_when_wrong"] += (not right) and verdict == "no"
     n = counts["verdicts"]
     asked = n + counts["no_answer"]
+    yes_rate = counts["yes_when_right"] / counts["right"] if counts["right"] else None
+    no_rate = counts["no_when_wrong"] / counts["wrong"] if counts["wrong"] else None
     return {
         "asked": asked,
         "verdicts": n,
@@ -177,11 +179,11 @@ def validator_summary(
         # A question left unanswered counts as a wrong answer here.
         "accuracy_over_asked": round(counts["agree"] / asked, 4) if asked else None,
         "accuracy": round(counts["agree"] / n, 4) if n else None,
-        "yes_when_right": round(counts["yes_when_right"] / counts["right"], 4)
-        if counts["right"]
-        else None,
-        "no_when_wrong": round(counts["no_when_wrong"] / counts["wrong"], 4)
-        if counts["wrong"]
+        "yes_when_right": round(yes_rate, 4) if yes_rate is not None else None,
+        "no_when_wrong": round(no_rate, 4) if no_rate is not None else None,
+        # 0 for a coin or a model that always says the same; 1 for a perfect validator.
+        "informedness": round(yes_rate + no_rate - 1, 4)
+        if yes_rate is not None and no_rate is not None
         else None,
         "right_share": round(counts["right"] / n, 4) if n else None,
     }

@@ -57,6 +57,7 @@ def test_the_validators_answers_are_scored_against_the_gold_clauses() -> None:
     assert summary["accuracy"] == round(2 / 3, 4)
     assert summary["accuracy_over_asked"] == 0.5
     assert summary["yes_when_right"] == 1.0 and summary["no_when_wrong"] == 0.5
+    assert summary["informedness"] == 0.5
     assert summary["right_share"] == round(1 / 3, 4)
 
 

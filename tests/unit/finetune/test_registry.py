@@ -34,11 +34,15 @@ def test_a_registered_adapter_that_was_deleted_falls_back_to_the_shipped_one(
 
 
 def test_a_new_adapter_must_answer_strictly_better() -> None:
-    def run(score: float | None) -> dict[str, object]:
-        return {"validator": {"accuracy_over_asked": score}}
+    def run(score: float | None, informed: float | None = 0.2) -> dict[str, object]:
+        return {"validator": {"accuracy_over_asked": score, "informedness": informed}}
 
     assert beats(run(0.6), run(0.5))
     assert not beats(run(0.5), run(0.5))
     assert not beats(run(0.4), run(0.5))
     assert beats(run(0.1), run(None))
     assert not beats(run(None), run(0.1))
+    # More answers, but little better than a coin: not registered.
+    assert not beats(run(0.6, informed=0.0), run(0.1))
+    assert not beats(run(0.6, informed=0.05), run(0.1))
+    assert not beats(run(0.6, informed=None), run(0.1))
