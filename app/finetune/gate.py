@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.offline import apply_offline_environment
 
 DECIDING = "accuracy_over_asked"
 # A validator's yes/no must say something: informedness (yes on right findings + no on wrong
@@ -46,6 +47,9 @@ def dev_score(settings: Settings, dev: Path, lora: Path | None, scratch: Path) -
     finally:
         service.close()
         store.close()
+        # Starting the trial's service pointed the process's offline environment (CrewAI's
+        # storage, TMPDIR, caches) at the scratch dir, which is about to go: point it back.
+        apply_offline_environment(settings)
     summary = run.to_dict()
     metrics = run.metrics
     return {

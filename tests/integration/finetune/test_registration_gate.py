@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,6 @@ def test_the_gate_scores_both_models_on_the_labelled_folder(settings: Settings) 
     assert new["validator"]["asked"] > 0
     assert 0.0 < new["clause_f1"] <= 1.0 and new["clause_f1"] == current["clause_f1"]
     assert not (settings.data_dir / "finetune-eval").exists()  # scratch data dirs removed
+    # The process's offline environment points at the real data dir again.
+    assert os.environ["CREWAI_STORAGE_DIR"] == str(settings.data_dir / "crewai")
+    assert os.environ["TMPDIR"] == str(settings.data_dir / "tmp")
