@@ -83,7 +83,7 @@ def _adapter_version(path: Path | None) -> str:
     return f"{path.name}@{digest}"
 
 
-def build_models(settings: Settings) -> dict[str, ChatModel]:
+def build_models(settings: Settings, adapter: Path | None) -> dict[str, ChatModel]:
     """One provider per enabled tier; paid tiers stay off until their key is set."""
     models: dict[str, ChatModel] = {}
     for name in TIER_ORDER:
@@ -91,7 +91,7 @@ def build_models(settings: Settings) -> dict[str, ChatModel]:
         if not tier.enabled:
             continue
         if tier.provider == "llamacpp":
-            model = settings.model.model_copy(update={"lora_path": adapter_in_use(settings)})
+            model = settings.model.model_copy(update={"lora_path": adapter})
             models[name] = LlamaCppModel(ensure_gguf(settings), model, tier=name)
         elif tier.provider == "anthropic":
             models[name] = AnthropicModel(name, tier)
@@ -100,14 +100,14 @@ def build_models(settings: Settings) -> dict[str, ChatModel]:
     return models
 
 
-def _gateway_settings(settings: Settings) -> GatewaySettings:
+def _gateway_settings(settings: Settings, adapter: Path | None) -> GatewaySettings:
     """Fill the in-process tier's adapter version and price from the model settings."""
     tiers = dict(settings.gateway.tiers)
     for name, tier in tiers.items():
         if tier.provider == "llamacpp":
             tiers[name] = tier.model_copy(
                 update={
-                    "adapter": tier.adapter or _adapter_version(adapter_in_use(settings)),
+                    "adapter": tier.adapter or _adapter_version(adapter),
                     "usd_per_hour": tier.usd_per_hour or settings.model.usd_per_hour,
                 }
             )
@@ -118,12 +118,13 @@ def build_gateway(
     settings: Settings, sessions: SessionFactory, store: QdrantStore, embedder: Embedder
 ) -> Gateway:
     """The model gateway with its ledger, budgets and cache."""
-    config = _gateway_settings(settings)
+    adapter = adapter_in_use(settings)  # read once: the registry may change under a process
+    config = _gateway_settings(settings, adapter)
     index = store.cache_index(embedder.dim) if config.cache.semantic else None
     cache = SemanticCache(sessions, config.cache, index, embedder.embed)
     return Gateway(
         config,
-        build_models(settings),
+        build_models(settings, adapter),
         Ledger(sessions),
         Budgets(sessions, config.budget),
         cache,

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.evaluation.metrics import gold_words, is_match, normalize_words  # noqa: E402
+from app.evaluation.metrics import matches_gold  # noqa: E402
 
 
 def main() -> None:
@@ -38,10 +38,7 @@ def main() -> None:
         labels = json.loads((args.dev / f"{path.stem}.json").read_text())["labels"]
         listed = report["clauses"] + (report.get("possible", []) if args.possible else [])
         for clause in listed:
-            words = normalize_words(clause["text"])
-            right = any(
-                is_match(words, gold_words(gold)) for gold in labels.get(clause["category"], [])
-            )
+            right = matches_gold(clause["text"], labels.get(clause["category"], []))
             pairs.append((float(clause["confidence"]), right))
     extra = " --possible" if args.possible else ""
     print(f"command: .venv/bin/python bench/calibration.py {args.run} --bins {args.bins}{extra}")

@@ -182,6 +182,12 @@ def is_match(predicted: frozenset[str], gold: frozenset[str]) -> bool:
     return overlap > 0 and 2 * overlap >= len(predicted | gold)
 
 
+def matches_gold(text: str, gold_spans: Sequence[str]) -> bool:
+    """Tell whether a clause text matches any of these gold clauses (the scoring rule)."""
+    words = normalize_words(text)
+    return any(is_match(words, gold_words(g)) for g in gold_spans)
+
+
 def score(
     predictions: Sequence[Prediction],
     gold: Mapping[str, Mapping[str, Sequence[str]]],

@@ -11,14 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import LexcrewError
-from app.evaluation.metrics import (
-    EvalMetrics,
-    Prediction,
-    gold_words,
-    is_match,
-    normalize_words,
-    score,
-)
+from app.evaluation.metrics import EvalMetrics, Prediction, matches_gold, score
 from app.review.report import Report
 from app.review.service import Requester, ReviewService
 
@@ -161,8 +154,7 @@ def validator_summary(
                 counts["no_answer"] += 1
             if verdict not in ("yes", "no"):
                 continue
-            words = normalize_words(clause.text)
-            right = any(is_match(words, gold_words(g)) for g in gold[stem].get(clause.category, []))
+            right = matches_gold(clause.text, gold[stem].get(clause.category, []))
             counts["verdicts"] += 1
             counts["right" if right else "wrong"] += 1
             counts["agree"] += (verdict == "yes") == right

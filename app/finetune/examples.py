@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.config import ExtractionSettings, Settings
-from app.evaluation.metrics import gold_words, is_match, normalize_words
+from app.evaluation.metrics import matches_gold
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.extraction.training import LabelledContract
@@ -87,13 +87,7 @@ class Teacher:
 
 def _truth(drafts: Sequence[Draft], labels: dict[str, list[str]]) -> dict[str, bool]:
     """Whether each draft matches a gold clause of its category (the scoring rule)."""
-    truth = {}
-    for draft in drafts:
-        words = normalize_words(draft.text)
-        truth[draft.id] = any(
-            is_match(words, gold_words(g)) for g in labels.get(draft.category, [])
-        )
-    return truth
+    return {d.id: matches_gold(d.text, labels.get(d.category, [])) for d in drafts}
 
 
 def _balanced(truth: dict[str, bool], rng: random.Random, size: int) -> list[str]:

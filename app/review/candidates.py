@@ -62,13 +62,10 @@ def _runs(indices: list[int], pages: list[int], merge: bool) -> list[list[int]]:
     return runs
 
 
-def _split(
-    ranked: list[Candidate], taken: int, options: ExtractionSettings
-) -> tuple[list[Candidate], list[Candidate]]:
-    """The first `taken` (at most the per-category cap) are findings; then the possible ones."""
-    taken = min(taken, options.max_clauses_per_category)
-    rest = [c for c in ranked[taken:] if c.confidence >= options.possible_floor]
-    return ranked[:taken], rest[: options.possible_per_category]
+def _possible(rest: list[Candidate], options: ExtractionSettings) -> list[Candidate]:
+    """The candidates after the findings, best first: those over the floor, up to the cap."""
+    kept = [c for c in rest if c.confidence >= options.possible_floor]
+    return kept[: options.possible_per_category]
 
 
 def phrase_candidates(
@@ -90,10 +87,10 @@ def phrase_candidates(
             )
             for s in model.scored(doc.text, category)
         ]
-        taken = min(params.top_k, sum(1 for c in ranked if c.confidence >= cut))
-        findings, possible = _split(ranked, taken, options)
-        found.findings.extend(findings)
-        found.possible.extend(possible)
+        above = sum(1 for c in ranked if c.confidence >= cut)
+        taken = min(params.top_k, above, options.max_clauses_per_category)
+        found.findings.extend(ranked[:taken])
+        found.possible.extend(_possible(ranked[taken:], options))
     return found
 
 
@@ -154,7 +151,7 @@ def clause_candidates(
             if i not in reported
         ]
         found.findings.extend(findings)
-        found.possible.extend(_split(rest, 0, options)[1])
+        found.possible.extend(_possible(rest, options))
     return found
 
 
