@@ -41,15 +41,19 @@ def phrase_features(text: str, phrase: Phrase, count: int) -> str:
     words = text[phrase.start : phrase.end].split()
     left = text[max(0, phrase.start - 80) : phrase.start].lower().split()[-5:]
     right = text[phrase.end : phrase.end + 80].lower().split()[:5]
+    phrase_text = text[phrase.start : phrase.end]
+    quoted = f'"{phrase_text}"' in text or f"“{phrase_text}”" in text
     features = [
         f"kind={phrase.kind}",
         _position(phrase.start),
+        f"kind_pos={phrase.kind}|{_position(phrase.start)}",
+        f"quoted_elsewhere={quoted}",
         f"count={min(count, 5)}",
         f"len={min(len(words), 10)}",
         f"caps={''.join(words).isupper()}",
         f"line_start={phrase.start == 0 or text[phrase.start - 1] == chr(10)}",
     ]
-    features += [f"w={w.lower()}" for w in words[:8]]
+    features += [f"w={w.lower()}" for w in words[:16]]
     features += [f"l={w}" for w in left] + [f"r={w}" for w in right]
     if left:
         features.append(f"l1={left[-1]}")

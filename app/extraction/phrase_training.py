@@ -21,18 +21,23 @@ from app.extraction.phrase_model import (
 from app.extraction.phrases import GENERATORS, distinct_phrases
 from app.extraction.training import LabelledContract
 
-TOP_K_CHOICES = {"Parties": range(1, 11)}
+TOP_K_CHOICES = {"Parties": range(1, 16)}
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.05), 2)
 
 
 @dataclass(frozen=True)
 class PhraseData:
-    """Candidates of one category: features, labels, contract of each, gold count per contract."""
+    """Candidates of one category: features, labels, contract of each, gold count per contract.
+
+    `matched[i]` holds the indices of the gold clauses (of its contract) candidate i matches:
+    the scoring rule is not one-to-one, so one phrase can match several gold clauses.
+    """
 
     features: list[str]
     labels: npt.NDArray[np.bool_]
     groups: npt.NDArray[np.int32]
     gold_counts: npt.NDArray[np.int32]
+    matched: list[frozenset[int]]
 
 
 def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
@@ -41,12 +46,15 @@ def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
     labels: list[bool] = []
     groups: list[int] = []
     gold_counts = []
+    matched: list[frozenset[int]] = []
     for index, contract in enumerate(contracts):
         gold = [gold_words(g) for g in contract.labels.get(category, [])]
         gold_counts.append(len(gold))
         for phrase, count in distinct_phrases(contract.text, GENERATORS[category]):
             words = normalize_words(contract.text[phrase.start : phrase.end])
-            labels.append(any(is_match(words, g) for g in gold))
+            hits = frozenset(k for k, g in enumerate(gold) if is_match(words, g))
+            matched.append(hits)
+            labels.append(bool(hits))
             features.append(phrase_features(contract.text, phrase, count))
             groups.append(index)
     return PhraseData(
@@ -54,19 +62,27 @@ def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
         np.asarray(labels, dtype=bool),
         np.asarray(groups, dtype=np.int32),
         np.asarray(gold_counts, dtype=np.int32),
+        matched,
     )
 
 
-def _f1_at(data: PhraseData, probs: npt.NDArray[np.float32], threshold: float, top_k: int) -> float:
-    tp = fp = 0
-    for group in range(len(data.gold_counts)):
-        rows = np.flatnonzero((data.groups == group) & (probs >= threshold))
-        chosen = rows[np.argsort(-probs[rows])][:top_k]
-        hits = int(data.labels[chosen].sum())
-        tp += min(hits, int(data.gold_counts[group]))
-        fp += len(chosen) - hits
-    fn = int(data.gold_counts.sum()) - tp
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+def _f1_at(
+    data: PhraseData,
+    probs: npt.NDArray[np.float32],
+    threshold: float,
+    top_k: int,
+    rows_of: list[npt.NDArray[np.intp]],
+) -> float:
+    """Clause F1 by the scoring rule when each contract keeps its top_k phrases over threshold."""
+    right = chosen_total = found = 0
+    for rows in rows_of:
+        chosen = [int(r) for r in rows if probs[r] >= threshold][:top_k]
+        chosen_total += len(chosen)
+        right += sum(1 for r in chosen if data.labels[r])
+        found += len(frozenset().union(*(data.matched[r] for r in chosen)))
+    precision = right / chosen_total if chosen_total else 0.0
+    recall = found / max(int(data.gold_counts.sum()), 1)
+    return 2 * precision * recall / (precision + recall) if right else 0.0
 
 
 def _fit(
@@ -81,9 +97,13 @@ def _choose(
     data: PhraseData, oof: npt.NDArray[np.float32], category: str
 ) -> tuple[float, int, float]:
     best = (0.5, 1, -1.0)
+    rows_of = []
+    for group in range(len(data.gold_counts)):
+        rows = np.flatnonzero(data.groups == group)
+        rows_of.append(rows[np.argsort(-oof[rows], kind="stable")])
     for top_k in TOP_K_CHOICES.get(category, range(1, 4)):
         for threshold in THRESHOLDS:
-            f1 = _f1_at(data, oof, float(threshold), top_k)
+            f1 = _f1_at(data, oof, float(threshold), top_k, rows_of)
             if f1 > best[2]:
                 best = (float(threshold), top_k, f1)
     return best

@@ -5,8 +5,14 @@ from pathlib import Path
 import numpy as np
 
 from app.extraction.phrase_model import PhraseModel, phrase_features
-from app.extraction.phrase_training import phrase_data
-from app.extraction.phrases import date_phrases, distinct_phrases, party_phrases, title_phrases
+from app.extraction.phrase_training import _choose, phrase_data
+from app.extraction.phrases import (
+    date_phrases,
+    distinct_phrases,
+    effective_phrases,
+    party_phrases,
+    title_phrases,
+)
 from app.extraction.training import LabelledContract
 
 PREAMBLE = (
@@ -30,6 +36,68 @@ def test_generators_find_dates_names_defined_terms_and_titles() -> None:
     assert "SUPPLY AGREEMENT" in titles and "Supply Agreement" in titles
 
 
+def test_names_without_a_capital_first_letter_or_with_numbers_and_parentheses_are_found() -> None:
+    text = (
+        "between ebix.com, Inc. and iVillage, Inc. and Dialog Semiconductor (UK) Ltd. and "
+        "Layer 2 Communications Group Ltd. and Wells Fargo Bank, N.A."
+    )
+    found = {text[p.start : p.end] for p in party_phrases(text) if p.kind == "company"}
+    assert found == {
+        "ebix.com, Inc.",
+        "iVillage, Inc.",
+        "Dialog Semiconductor (UK) Ltd.",
+        "Layer 2 Communications Group Ltd.",
+        "Wells Fargo Bank, N.A.",
+    }
+
+
+def test_defined_terms_come_in_each_form_annotators_mark() -> None:
+    text = 'by Gulf Houghton Inc. ("Gulf Houghton") and the "Licensee" under this'
+    found = {text[p.start : p.end] for p in party_phrases(text)}
+    assert {
+        "Gulf Houghton",
+        '"Gulf Houghton"',
+        '("Gulf Houghton"',
+        '("Gulf Houghton")',
+        'the "Licensee"',
+    } <= found
+
+
+def test_the_sentence_that_names_the_parties_together_is_a_candidate() -> None:
+    text = (
+        'Acme Corp. ("Acme") and Globex LLC ("Globex"). Acme and Globex are each a "Party" '
+        'and together the "Parties". 1. Supply. Acme shall supply goods.'
+    )
+    sentences = [text[p.start : p.end] for p in party_phrases(text) if p.kind == "party_sentence"]
+    assert sentences == ['Acme and Globex are each a "Party" and together the "Parties".']
+
+
+def test_dates_left_blank_and_numeric_dates_are_found() -> None:
+    text = (
+        "dated September ___, 2019, signed this ___ day of ________, 2015 and on 3-14-18; "
+        "as of ___________ __, 2000 or [·], 2019 or the 14 day of SEPTEMBER, 200_."
+    )
+    found = {text[p.start : p.end] for p in date_phrases(text)}
+    assert {
+        "September ___, 2019",
+        "this ___ day of ________, 2015",
+        "3-14-18",
+        "___________ __, 2000",
+        "[·], 2019",
+        "14 day of SEPTEMBER, 200_",
+    } <= found
+
+
+def test_effective_date_candidates_include_the_sentence_that_says_when() -> None:
+    text = (
+        "This Agreement is made on May 1, 2001. This Agreement shall become effective on the "
+        "date of the last signature below. 2. Term. The term is two years."
+    )
+    found = {text[p.start : p.end] for p in effective_phrases(text)}
+    assert "May 1, 2001" in found
+    assert "This Agreement shall become effective on the date of the last signature below." in found
+
+
 def test_each_distinct_phrase_is_kept_once_at_its_first_place_with_its_count() -> None:
     distinct = distinct_phrases(PREAMBLE, party_phrases)
     acme = [(p, n) for p, n in distinct if PREAMBLE[p.start : p.end] == "Acme"]
@@ -45,6 +113,15 @@ def test_candidates_are_labelled_by_the_cuad_scoring_rule() -> None:
     assert any(p.startswith("acme") for p in positives)
     assert int(data.gold_counts[0]) == 2
     assert not phrase_data([contract], "Agreement Date").labels.any()
+
+
+def test_thresholds_are_chosen_on_the_scoring_rule_where_one_phrase_matches_two_gold() -> None:
+    # "Acme" matches both gold clauses (the rule is not one-to-one): one prediction finds both.
+    contract = LabelledContract("t", PREAMBLE, {"Parties": ["Acme", "acme"]})
+    data = phrase_data([contract], "Parties")
+    perfect = data.labels.astype(np.float32)
+    threshold, top_k, f1 = _choose(data, perfect, "Parties")
+    assert f1 == 1.0 and threshold <= 1.0 and top_k >= 1
 
 
 def test_the_shipped_model_picks_title_parties_and_date() -> None:
