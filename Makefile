@@ -7,7 +7,7 @@ SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEM
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run review bench-api bench-gateway screenshots test test-unit test-integration lint format eval bench clean
+.PHONY: run review bench-api bench-gateway screenshots test test-slow test-all test-unit test-integration lint format eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,7 +27,15 @@ run: $(STAMP)
 review: $(STAMP)
 	$(BIN)/lexcrew review $(SAMPLE) --out out/$(notdir $(basename $(SAMPLE))).json
 
+# Everything but the suites marked `slow` (each over a minute: LoRA training, the registration
+# gate, durability under restarts); CI runs those too, with `make test-slow`.
 test: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow
+
+test-all: $(STAMP)
 	$(BIN)/pytest -q
 
 # The browser tests, saving their screenshots for the README.
