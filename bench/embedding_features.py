@@ -23,15 +23,7 @@ from app.config import Settings
 from app.extraction.categories import category_names
 from app.extraction.clause_model import VECTORIZER_PARAMS
 from app.extraction.phrases import GENERATORS
-from app.extraction.rescore_training import TrainingDocument, fit_rescorer
-from app.extraction.training import (
-    TrainConfig,
-    _fit_columns,
-    _predict,
-    best_threshold,
-    build_dataset,
-    read_contracts,
-)
+from app.extraction.training import TrainConfig, build_dataset, cross_validate, read_contracts
 from app.ingestion.segment import sentence_spans
 from app.offline import apply_offline_environment
 
@@ -57,33 +49,17 @@ def main(alphas: list[float], limit: int | None) -> None:
     print(f"embedded {len(raw)} units in {time.perf_counter() - started:.0f} s", flush=True)
     tfidf = TfidfVectorizer(**VECTORIZER_PARAMS).fit_transform(data.texts)
     columns = [j for j, c in enumerate(categories) if c not in GENERATORS]
-    fold_of = data.groups % config.folds
     for alpha in alphas:
         started = time.perf_counter()
         features = tfidf
         if alpha:
             features = sparse.hstack([tfidf, sparse.csr_matrix(vectors * alpha)]).tocsr()
-        oof = np.zeros(data.labels.shape, dtype=np.float32)
-        for fold in range(config.folds):
-            train, test = fold_of != fold, fold_of == fold
-            coef, bias = _fit_columns(
-                features[train], data.labels[train], config.c_value, config.seed
-            )
-            oof[test] = _predict(features[test], coef, bias)
-        cuts = [best_threshold(oof[:, j], data.labels[:, j]) for j in range(len(categories))]
-        thresholds = np.array([cut for cut, _ in cuts], dtype=np.float32)
-        docs = [
-            TrainingDocument(c.text, sentence_spans(c.text), c.labels, oof[data.groups == i])
-            for i, c in enumerate(contracts)
-        ]
-        _, meta = fit_rescorer(
-            docs, categories, thresholds, columns, config.folds, config.seed, log=lambda _: None
-        )
-        unit_f1 = float(np.mean([cuts[j][1] for j in columns]))
+        cv = cross_validate(contracts, data, features, config, log=lambda _: None)
+        unit_f1 = float(np.mean([cv.unit_f1[j] for j in columns]))
         seconds = time.perf_counter() - started
         print(
             f"alpha {alpha}: out-of-fold unit F1 {unit_f1:.4f}, "
-            f"rescored clause F1 {meta['cv_clause_f1']:.4f} ({seconds:.0f} s)",
+            f"rescored clause F1 {cv.rescorer_meta['cv_clause_f1']:.4f} ({seconds:.0f} s)",
             flush=True,
         )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.evaluation.metrics import gold_words, is_match, normalize_words
-from app.extraction.phrases import GENERATORS, distinct_phrases
+from app.extraction.phrase_training import phrase_data
+from app.extraction.phrases import GENERATORS
 from app.extraction.training import read_contracts
 
 
@@ -20,20 +20,15 @@ def main(path: Path) -> None:
     contracts = list(read_contracts(path))
     print(f"$ .venv/bin/python bench/phrase_coverage.py {path}")
     print(f"{'category':<16} {'gold':>5} {'covered':>8} {'share':>6} {'candidates':>11}")
-    for category, generator in GENERATORS.items():
-        gold_total = covered = candidates = 0
-        for contract in contracts:
-            found = [
-                normalize_words(contract.text[p.start : p.end])
-                for p, _ in distinct_phrases(contract.text, generator)
-            ]
-            candidates += len(found)
-            for gold in contract.labels.get(category, []):
-                words = gold_words(gold)
-                gold_total += 1
-                covered += any(is_match(f, words) for f in found)
+    for category in GENERATORS:
+        data = phrase_data(contracts, category)  # each candidate with the gold it matches
+        found: dict[int, set[int]] = {}
+        for group, hits in zip(data.groups, data.matched, strict=True):
+            found.setdefault(int(group), set()).update(hits)
+        gold_total = int(data.gold_counts.sum())
+        covered = sum(len(hits) for hits in found.values())
         share = covered / max(gold_total, 1)
-        print(f"{category:<16} {gold_total:>5} {covered:>8} {share:>6.3f} {candidates:>11}")
+        print(f"{category:<16} {gold_total:>5} {covered:>8} {share:>6.3f} {len(data.labels):>11}")
 
 
 if __name__ == "__main__":

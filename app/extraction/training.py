@@ -20,6 +20,7 @@ from app.extraction.clause_model import VECTORIZER_PARAMS, ClauseModel
 from app.extraction.features import unit_features
 from app.extraction.phrases import GENERATORS
 from app.extraction.rescore_training import TrainingDocument, fit_rescorer
+from app.extraction.rescoring import Rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
@@ -161,6 +162,54 @@ def train_clause_model(
     return fit_clause_model(list(read_contracts(train_path)), config, data_sha, log)
 
 
+@dataclass(frozen=True)
+class CrossValidation:
+    """What cross-validation over contract folds decides: unit thresholds and the rescorer."""
+
+    thresholds: npt.NDArray[np.float32]
+    unit_f1: list[float]  # out-of-fold unit F1 per category at its threshold
+    rescorer: Rescorer
+    rescorer_meta: dict[str, float]
+
+
+def cross_validate(
+    contracts: list[LabelledContract],
+    dataset: UnitDataset,
+    features: object,
+    config: TrainConfig,
+    log: Callable[[str], None] = print,
+) -> CrossValidation:
+    """Out-of-fold clause-model scores, the thresholds they give, and the rescorer fitted on them.
+
+    `features` are the units' feature rows (the fitted TF-IDF, or anything with the same rows).
+    """
+    started = time.perf_counter()
+    categories = category_names()
+    oof = np.zeros(dataset.labels.shape, dtype=np.float32)
+    fold_of = dataset.groups % config.folds
+    for fold in range(config.folds):
+        train_rows, test_rows = fold_of != fold, fold_of == fold
+        coef, bias = _fit_columns(
+            features[train_rows],  # type: ignore[index]
+            dataset.labels[train_rows],
+            config.c_value,
+            config.seed,
+        )
+        oof[test_rows] = _predict(features[test_rows], coef, bias)  # type: ignore[index]
+        log(f"fold {fold + 1}/{config.folds} done ({time.perf_counter() - started:.0f} s)")
+    cuts = [best_threshold(oof[:, j], dataset.labels[:, j]) for j in range(len(categories))]
+    thresholds = np.array([cut for cut, _ in cuts], dtype=np.float32)
+    docs = [
+        TrainingDocument(c.text, sentence_spans(c.text), c.labels, oof[dataset.groups == i])
+        for i, c in enumerate(contracts)
+    ]
+    columns = [j for j, c in enumerate(categories) if c not in GENERATORS]
+    rescorer, rescorer_meta = fit_rescorer(
+        docs, categories, thresholds, columns, config.folds, config.seed, log=log
+    )
+    return CrossValidation(thresholds, [f1 for _, f1 in cuts], rescorer, rescorer_meta)
+
+
 def fit_clause_model(
     contracts: list[LabelledContract],
     config: TrainConfig,
@@ -174,27 +223,9 @@ def fit_clause_model(
     log(f"{len(dataset.texts)} units, {int(dataset.labels.any(axis=1).sum())} positive")
     vectorizer = TfidfVectorizer(**VECTORIZER_PARAMS)
     features = vectorizer.fit_transform(dataset.texts)
-    oof = np.zeros(dataset.labels.shape, dtype=np.float32)
-    fold_of = dataset.groups % config.folds
-    for fold in range(config.folds):
-        train_rows, test_rows = fold_of != fold, fold_of == fold
-        coef, bias = _fit_columns(
-            features[train_rows], dataset.labels[train_rows], config.c_value, config.seed
-        )
-        oof[test_rows] = _predict(features[test_rows], coef, bias)
-        log(f"fold {fold + 1}/{config.folds} done ({time.perf_counter() - started:.0f} s)")
-    cuts = [best_threshold(oof[:, j], dataset.labels[:, j]) for j in range(len(categories))]
-    thresholds = np.array([cut for cut, _ in cuts], dtype=np.float32)
-    cv_f1 = float(np.mean([f1 for _, f1 in cuts]))
+    cv = cross_validate(contracts, dataset, features, config, log)
+    cv_f1 = float(np.mean(cv.unit_f1))
     log(f"out-of-fold unit F1, mean over categories: {cv_f1:.4f}")
-    docs = [
-        TrainingDocument(c.text, sentence_spans(c.text), c.labels, oof[dataset.groups == i])
-        for i, c in enumerate(contracts)
-    ]
-    columns = [j for j, c in enumerate(categories) if c not in GENERATORS]
-    rescorer, rescore_meta = fit_rescorer(
-        docs, categories, thresholds, columns, config.folds, config.seed, log=log
-    )
     coef, bias = _fit_columns(features, dataset.labels, config.c_value, config.seed)
     config_json = json.dumps(config.__dict__, sort_keys=True)
     version = hashlib.sha256(f"{data_sha}{config_json}{TRAINER_VERSION}".encode()).hexdigest()
@@ -205,8 +236,8 @@ def fit_clause_model(
         "trainer_version": TRAINER_VERSION,
         "units": len(dataset.texts),
         "cv_unit_f1_mean": round(cv_f1, 4),
-        "rescorer": rescore_meta,
+        "rescorer": cv.rescorer_meta,
         "train_seconds": round(time.perf_counter() - started, 1),
         "license": "Trained on CUAD v1 by The Atticus Project (CC BY 4.0)",
     }
-    return ClauseModel(vectorizer, coef, bias, categories, thresholds, rescorer, meta)
+    return ClauseModel(vectorizer, coef, bias, categories, cv.thresholds, cv.rescorer, meta)
