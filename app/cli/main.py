@@ -1,4 +1,4 @@
-"""`lexcrew review`, `lexcrew eval` and `lexcrew train-models`."""
+"""`lexcrew review`, `lexcrew eval`, `lexcrew train-models` and `lexcrew encoder-data`."""
 
 from __future__ import annotations
 
@@ -199,22 +199,46 @@ def drift_cmd(
 def train_models_cmd(
     train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
     out: Annotated[Path, typer.Option(help="Folder for the clause and phrase model files.")],
+    encoder: Annotated[
+        Path | None,
+        typer.Option(
+            help="Unit encoder folder (encoder_fit.py's output) to stack with; "
+            "default: the one shipped in app/extraction/data/encoder."
+        ),
+    ] = None,
+    use_encoder: Annotated[
+        bool, typer.Option("--use-encoder/--no-encoder", help="Stack the unit encoder.")
+    ] = True,
 ) -> None:
     """Train the clause and phrase models on CUAD train (fixed seed, data hash recorded)."""
     import hashlib
 
+    from app.extraction.clause_model import shipped_folder
     from app.extraction.phrase_training import train_phrase_model
     from app.extraction.training import TrainConfig, fit_clause_model, read_contracts
 
     config = TrainConfig()
     data_sha = hashlib.sha256(train.read_bytes()).hexdigest()
     contracts = list(read_contracts(train))
-    model = fit_clause_model(contracts, config, data_sha, log=console.print)
+    encoder_dir = (encoder or shipped_folder() / "encoder") if use_encoder else None
+    model = fit_clause_model(contracts, config, data_sha, console.print, encoder_dir)
     model.save(out)
     phrases = train_phrase_model(contracts, config.folds, config.seed, log=console.print)
     phrases.meta["train_data_sha256"] = data_sha
     phrases.save(out)
     console.print(f"clause model {model.version} and phrase model written to {out}")
+
+
+@app.command("encoder-data")
+def encoder_data_cmd(
+    train: Annotated[Path, typer.Argument(help="CUAD train.jsonl.gz (never dev).")],
+    out: Annotated[Path, typer.Option(help="The .jsonl.gz to write.")],
+) -> None:
+    """Write the clause model's training units for the unit encoder's trainer (encoder_fit.py)."""
+    from app.extraction.training import read_contracts, write_units
+
+    count = write_units(list(read_contracts(train)), out)
+    console.print(f"{count} units written to {out}")
 
 
 def main() -> None:

@@ -1,17 +1,22 @@
-"""The clause model: TF-IDF over sentence-like units, one logistic regression per category.
+"""The clause model: TF-IDF over sentence-like units, one logistic regression per category,
+stacked with a fine-tuned unit encoder.
 
 It is the extractor's candidate finder: it reads every unit of a contract and gives each a
-probability per category. Trained on CUAD train only (see `training.py`); the weights ship
-with the package as plain arrays (no pickle) in `data/clause_model.npz` + `.json`.
+probability per category. Per category, the unit's TF-IDF logit and the encoder's logit
+(`encoder.py`) are combined by a small stack fitted on out-of-fold logits of both; where the
+encoder did not help out of fold, its weight is 0. Trained on CUAD train only (see
+`training.py`); the weights ship with the package as plain arrays (no pickle) in
+`data/clause_model.npz` + `.json`, the encoder's in `data/encoder/`.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +27,11 @@ from app.errors import ConfigurationError
 from app.extraction.features import unit_features
 from app.extraction.rescoring import Rescorer
 
+if TYPE_CHECKING:  # torch is imported only when a model stacks the encoder
+    from app.extraction.encoder import UnitEncoder
+
 MODEL_BASENAME = "clause_model"
+ENCODER_DIR = "encoder"
 VECTORIZER_PARAMS: dict[str, Any] = {
     "ngram_range": (1, 2),
     "min_df": 3,
@@ -49,6 +58,39 @@ class UnitScores:
     probabilities: npt.NDArray[np.float32]
 
 
+@dataclass(frozen=True)
+class Stack:
+    """Per category, how the TF-IDF logit and the encoder logit combine into one."""
+
+    weights: npt.NDArray[np.float32]  # categories x 2: TF-IDF, encoder
+    bias: npt.NDArray[np.float32]
+
+    @classmethod
+    def tfidf_only(cls, categories: int) -> Stack:
+        weights = np.zeros((categories, 2), dtype=np.float32)
+        weights[:, 0] = 1.0
+        return cls(weights, np.zeros(categories, dtype=np.float32))
+
+    @property
+    def uses_encoder(self) -> bool:
+        return bool(np.any(self.weights[:, 1] != 0))
+
+    def combine(
+        self, tfidf: npt.NDArray[np.float32], encoder: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        out = tfidf * self.weights[:, 0] + encoder * self.weights[:, 1] + self.bias
+        return out.astype(np.float32)
+
+
+def sigmoid(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+
+def shipped_folder() -> Path:
+    """Where the package's trained models are."""
+    return Path(str(resources.files("app.extraction").joinpath("data")))
+
+
 class ClauseModel:
     """Scores units for every category; thresholds come from cross-validation on train."""
 
@@ -61,7 +103,13 @@ class ClauseModel:
         thresholds: npt.NDArray[np.float32],
         rescorer: Rescorer,
         meta: dict[str, Any],
+        stack: Stack | None = None,
+        encoder: UnitEncoder | None = None,
     ) -> None:
+        self.stack = stack or Stack.tfidf_only(len(categories))
+        if self.stack.uses_encoder and encoder is None:
+            raise ConfigurationError("the clause model's stack needs its unit encoder")
+        self.encoder = encoder if self.stack.uses_encoder else None
         self.vectorizer = vectorizer
         self.coef = coef
         self.intercept = intercept
@@ -82,9 +130,11 @@ class ClauseModel:
         tags = bool(self.meta.get("config", {}).get("tags", True))
         features = unit_features([(u.text, u.start) for u in units], len(text), tags)
         matrix = self.vectorizer.transform(features)
-        logits = sparse.csr_matrix(matrix) @ self.coef.T + self.intercept
-        probs = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32)))
-        return UnitScores(tuple(units), probs.astype(np.float32))
+        logits = np.asarray(sparse.csr_matrix(matrix) @ self.coef.T + self.intercept)
+        logits = logits.astype(np.float32)
+        if self.encoder is not None:
+            logits = self.stack.combine(logits, self.encoder.logits(features))
+        return UnitScores(tuple(units), sigmoid(logits))
 
     def save(self, folder: Path) -> None:
         """Write the model as arrays plus a JSON file of vocabulary and metadata."""
@@ -94,8 +144,16 @@ class ClauseModel:
             "intercept": self.intercept.astype(np.float32),
             "idf": self.vectorizer.idf_.astype(np.float32),
             "thresholds": self.thresholds.astype(np.float32),
+            "stack_weights": self.stack.weights.astype(np.float32),
+            "stack_bias": self.stack.bias.astype(np.float32),
             **self.rescorer.arrays(),
         }
+        if self.encoder is not None:
+            target = folder / ENCODER_DIR
+            if self.encoder.folder.resolve() != target.resolve():
+                target.mkdir(exist_ok=True)
+                for name in self.encoder.files:
+                    shutil.copyfile(self.encoder.folder / name, target / name)
         np.savez_compressed(folder / f"{MODEL_BASENAME}.npz", **arrays)  # type: ignore[arg-type]
         vocab = sorted(self.vectorizer.vocabulary_.items(), key=lambda kv: kv[1])
         payload: dict[str, Any] = {
@@ -109,7 +167,7 @@ class ClauseModel:
     @classmethod
     def load(cls, folder: Path | None = None) -> ClauseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
-        base = folder or Path(str(resources.files("app.extraction").joinpath("data")))
+        base = folder or shipped_folder()
         try:
             arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
             payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
@@ -121,6 +179,20 @@ class ClauseModel:
             raise ConfigurationError(
                 f"the clause model in {base} predates the rescorer; run `lexcrew train-models`"
             )
+        stack = None
+        encoder = None
+        if "stack_weights" in arrays:
+            stack = Stack(arrays["stack_weights"], arrays["stack_bias"])
+        if stack is not None and stack.uses_encoder:
+            from app.extraction.encoder import UnitEncoder
+
+            encoder = UnitEncoder(base / ENCODER_DIR)
+            wanted = payload["meta"].get("encoder", {}).get("version")
+            if encoder.version != wanted:
+                raise ConfigurationError(
+                    f"the clause model in {base} was stacked with unit encoder {wanted}, "
+                    f"but {base / ENCODER_DIR} holds {encoder.version}; run `lexcrew train-models`"
+                )
         vocabulary = {word: i for i, word in enumerate(payload["vocabulary"])}
         vectorizer = TfidfVectorizer(vocabulary=vocabulary, **VECTORIZER_PARAMS)
         vectorizer.idf_ = arrays["idf"]
@@ -132,4 +204,6 @@ class ClauseModel:
             thresholds=arrays["thresholds"],
             rescorer=Rescorer.from_saved(arrays, payload["rescorer"]),
             meta=payload["meta"],
+            stack=stack,
+            encoder=encoder,
         )

@@ -53,3 +53,49 @@ def test_a_model_without_the_rescorer_asks_for_retraining(tmp_path) -> None:  # 
     path.write_text(json.dumps(payload))
     with pytest.raises(ConfigurationError, match="train-models"):
         ClauseModel.load(tmp_path)
+
+
+def test_the_shipped_model_stacks_the_unit_encoder_and_a_copy_carries_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = ClauseModel.load()
+    assert model.encoder is not None and model.stack.uses_encoder
+    assert model.meta["encoder"]["version"] == model.encoder.version
+    model.save(tmp_path)
+    again = ClauseModel.load(tmp_path)
+    assert again.encoder is not None and again.encoder.version == model.encoder.version
+    assert np.array_equal(again.stack.weights, model.stack.weights)
+
+
+def test_a_model_stacked_with_another_encoder_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    ClauseModel.load().save(tmp_path)
+    path = tmp_path / "clause_model.json"
+    payload = json.loads(path.read_text())
+    payload["meta"]["encoder"]["version"] = "000000000000"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ConfigurationError, match="stacked with unit encoder 000000000000"):
+        ClauseModel.load(tmp_path)
+
+
+def test_the_stack_uses_the_encoder_only_where_it_helps_out_of_fold() -> None:
+    from app.extraction.training import fit_stack
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    truth = np.zeros((n, 2), dtype=bool)
+    truth[rng.choice(n, 150, replace=False), 0] = True
+    truth[rng.choice(n, 150, replace=False), 1] = True
+    # TF-IDF is weakly informative for both; the encoder is strong for the first, noise for
+    # the second.
+    tfidf = (truth * 1.0 + rng.normal(0, 1.0, (n, 2))).astype(np.float32)
+    encoder = np.column_stack(
+        [truth[:, 0] * 4.0 + rng.normal(0, 1.0, n), rng.normal(0, 1.0, n)]
+    ).astype(np.float32)
+    folds = (np.arange(n) % 3).astype(np.int32)
+    logits, stack = fit_stack(tfidf, encoder, truth, folds, 3)
+    assert stack.weights[0, 1] > 0.5 and stack.uses_encoder
+    assert stack.weights[1].tolist() == [1.0, 0.0] and stack.bias[1] == 0.0
+    assert np.array_equal(logits[:, 1], tfidf[:, 1])
+    assert not np.array_equal(logits[:, 0], tfidf[:, 0])
+    combined = stack.combine(tfidf, encoder)
+    assert np.array_equal(combined[:, 1], tfidf[:, 1])
