@@ -1,8 +1,12 @@
 """The phrase model: scores short-span candidates (names, titles, dates) for four categories.
 
 One logistic regression per category over binary features of the phrase, its kind, its place
-and the words around it. Trained on CUAD train only (phrase_training.py); shipped as plain
-arrays in `data/phrase_model.npz` + `.json`, like the clause model.
+and the words around it. Where it helps out of fold, a second pass rescores a document's
+candidates in the light of each other (gradient-boosted trees over the first score, its rank in
+the document, the document's best score, the other forms of the same term, the kind): names
+are parties partly because of what else the preamble names. Trained on CUAD train only
+(phrase_training.py); shipped as plain arrays in `data/phrase_model.npz` + `.json`, like the
+clause model.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from app.errors import ConfigurationError
 from app.extraction.phrases import GENERATORS, Phrase, distinct_phrases
+from app.extraction.trees import TreeEnsemble
 
 MODEL_BASENAME = "phrase_model"
 VECTORIZER_PARAMS: dict[str, Any] = {
@@ -72,14 +77,61 @@ class ScoredPhrase:
     probability: float
 
 
+def _term(text: str) -> str:
+    """A defined term without its quotes, brackets and leading "the": 'the "Acme"' -> acme."""
+    words = text.strip('"“”() ').split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    return " ".join(words).strip('"“”() ').lower()
+
+
+def context_features(
+    text: str, phrases: list[Phrase], probs: npt.NDArray[np.float32], kinds: list[str]
+) -> npt.NDArray[np.float32]:
+    """A document's candidates described against each other, for the second pass."""
+    n = len(phrases)
+    out = np.zeros((n, 10 + len(kinds)), dtype=np.float32)
+    if not n:
+        return out
+    order = np.argsort(-probs, kind="stable")
+    rank = np.empty(n, dtype=np.float32)
+    rank[order] = np.arange(n)
+    best = float(probs.max())
+    above = float((probs > 0.5).sum())
+    terms = [_term(text[p.start : p.end]) for p in phrases]
+    term_best: dict[str, float] = {}
+    term_count: dict[str, int] = {}
+    for term, prob in zip(terms, probs, strict=True):
+        term_best[term] = max(term_best.get(term, 0.0), float(prob))
+        term_count[term] = term_count.get(term, 0) + 1
+    clipped = np.clip(probs, 1e-6, 1 - 1e-6)
+    out[:, 0] = np.log(clipped / (1 - clipped))
+    out[:, 1] = np.log1p(rank)
+    out[:, 2] = probs / max(best, 1e-6)
+    out[:, 3] = above
+    out[:, 4] = np.log1p(n)
+    out[:, 5] = np.log1p([p.start for p in phrases])
+    out[:, 6] = [len(text[p.start : p.end].split()) for p in phrases]
+    out[:, 7] = [term_best[t] for t in terms]
+    out[:, 8] = [term_count[t] for t in terms]
+    out[:, 9] = np.log1p(rank) - np.log1p(above)
+    for i, phrase in enumerate(phrases):
+        if phrase.kind in kinds:
+            out[i, 10 + kinds.index(phrase.kind)] = 1.0
+    return out
+
+
 @dataclass(frozen=True)
 class CategoryModel:
-    """One category's weights, threshold and the most phrases it may return per document."""
+    """One category's weights, threshold and the most phrases it may return per document;
+    `second` rescores a document's candidates together (kinds: its one-hot columns)."""
 
     coef: npt.NDArray[np.float32]
     intercept: float
     threshold: float
     top_k: int
+    second: TreeEnsemble | None = None
+    kinds: tuple[str, ...] = ()
 
 
 class PhraseModel:
@@ -109,6 +161,11 @@ class PhraseModel:
         """Return every phrase the category's generator proposes, best first."""
         candidates = distinct_phrases(text, GENERATORS[category])
         probs = self.probabilities(category, [phrase_features(text, p, n) for p, n in candidates])
+        model = self.models[category]
+        if model.second is not None and candidates:
+            phrases = [p for p, _ in candidates]
+            context = context_features(text, phrases, probs, list(model.kinds))
+            probs = model.second.predict_proba(context)
         found = [
             ScoredPhrase(category, p.start, p.end, float(prob))
             for (p, _), prob in zip(candidates, probs, strict=True)
@@ -126,17 +183,27 @@ class PhraseModel:
         """Write weights as arrays and the vocabulary, thresholds and metadata as JSON."""
         folder.mkdir(parents=True, exist_ok=True)
         names = list(self.models)
-        np.savez_compressed(
-            folder / f"{MODEL_BASENAME}.npz",
-            coef=np.stack([self.models[c].coef for c in names]).astype(np.float32),
-        )
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "coef": np.stack([self.models[c].coef for c in names]).astype(np.float32)
+        }
+        for i, name in enumerate(names):
+            second = self.models[name].second
+            if second is not None:
+                arrays.update(second.arrays(f"second{i}_"))
+        np.savez_compressed(folder / f"{MODEL_BASENAME}.npz", **arrays)  # type: ignore[arg-type]
         # A loaded model has its vocabulary as a parameter; a freshly fitted one as vocabulary_.
         mapping = getattr(self.vectorizer, "vocabulary_", None) or self.vectorizer.vocabulary
         vocab = sorted(mapping.items(), key=lambda kv: kv[1])
         payload = {
             "vocabulary": [w for w, _ in vocab],
             "categories": {
-                c: {"intercept": m.intercept, "threshold": m.threshold, "top_k": m.top_k}
+                c: {
+                    "intercept": m.intercept,
+                    "threshold": m.threshold,
+                    "top_k": m.top_k,
+                    "second": m.second is not None,
+                    "kinds": list(m.kinds),
+                }
                 for c, m in self.models.items()
             },
             "order": names,
@@ -149,7 +216,7 @@ class PhraseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
         base = folder or Path(str(resources.files("app.extraction").joinpath("data")))
         try:
-            coef = np.load(base / f"{MODEL_BASENAME}.npz")["coef"]
+            arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
             payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigurationError(
@@ -158,13 +225,18 @@ class PhraseModel:
         vectorizer = CountVectorizer(
             vocabulary={w: i for i, w in enumerate(payload["vocabulary"])}, **VECTORIZER_PARAMS
         )
-        models = {
-            name: CategoryModel(
-                coef=coef[i],
-                intercept=float(payload["categories"][name]["intercept"]),
-                threshold=float(payload["categories"][name]["threshold"]),
-                top_k=int(payload["categories"][name]["top_k"]),
+        models = {}
+        for i, name in enumerate(payload["order"]):
+            saved = payload["categories"][name]
+            second = None
+            if saved.get("second"):
+                second = TreeEnsemble.from_arrays(arrays, f"second{i}_")
+            models[name] = CategoryModel(
+                coef=arrays["coef"][i],
+                intercept=float(saved["intercept"]),
+                threshold=float(saved["threshold"]),
+                top_k=int(saved["top_k"]),
+                second=second,
+                kinds=tuple(saved.get("kinds", ())),
             )
-            for i, name in enumerate(payload["order"])
-        }
         return cls(vectorizer, models, payload["meta"])

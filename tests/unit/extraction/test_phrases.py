@@ -145,3 +145,38 @@ def test_save_and_load_give_the_same_probabilities(tmp_path: Path) -> None:
     assert np.allclose(
         model.probabilities("Parties", features), again.probabilities("Parties", features)
     )
+
+
+def test_the_shipped_parties_model_rescores_candidates_together_and_a_copy_does_the_same(
+    tmp_path: Path,
+) -> None:
+    model = PhraseModel.load()
+    parties = model.models["Parties"]
+    assert parties.second is not None and "company" in parties.kinds
+    model.save(tmp_path)
+    again = PhraseModel.load(tmp_path)
+    first = [(s.start, s.end, s.probability) for s in model.scored(PREAMBLE, "Parties")]
+    second = [(s.start, s.end, s.probability) for s in again.scored(PREAMBLE, "Parties")]
+    assert first == second
+    # The second pass changes the scores: it is not the first pass's probabilities again.
+    features = [
+        phrase_features(PREAMBLE, p, n) for p, n in distinct_phrases(PREAMBLE, party_phrases)
+    ]
+    plain = sorted(model.probabilities("Parties", features).tolist(), reverse=True)
+    assert [round(p, 4) for _, _, p in first] != [round(p, 4) for p in plain]
+
+
+def test_context_features_see_the_other_forms_of_a_term() -> None:
+    from app.extraction.phrase_model import context_features
+
+    phrases = [p for p, _ in distinct_phrases(PREAMBLE, party_phrases)]
+    texts = [PREAMBLE[p.start : p.end] for p in phrases]
+    probs = np.linspace(0.9, 0.1, len(phrases)).astype(np.float32)
+    context = context_features(PREAMBLE, phrases, probs, ["company", "quoted"])
+    forms = [i for i, t in enumerate(texts) if t.strip('"()') == "Acme"]
+    assert len(forms) >= 2  # Acme, "Acme", ("Acme") ...
+    best = max(float(probs[i]) for i in forms)
+    assert all(context[i, 7] == np.float32(best) and context[i, 8] == len(forms) for i in forms)
+    assert context[0, 1] == 0.0 and context[0, 2] == 1.0  # the best candidate: rank 0, ratio 1
+    company = [i for i, p in enumerate(phrases) if p.kind == "company"]
+    assert company and all(context[i, 10] == 1.0 and context[i, 11] == 0.0 for i in company)
