@@ -31,6 +31,10 @@ class UnitEncoder:
         import torch
         from safetensors.torch import load_file
         from transformers import AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        # No "Loading weights" progress bar in the service logs.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         try:
             manifest = json.loads((folder / encoder_fit.MANIFEST).read_text(encoding="utf-8"))
