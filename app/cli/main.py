@@ -213,14 +213,15 @@ def train_models_cmd(
     """Train the clause and phrase models on CUAD train (fixed seed, data hash recorded)."""
     import hashlib
 
-    from app.extraction.clause_model import shipped_folder
+    from app.extraction import shipped_folder
+    from app.extraction.clause_model import ENCODER_DIR
     from app.extraction.phrase_training import train_phrase_model
     from app.extraction.training import TrainConfig, fit_clause_model, read_contracts
 
     config = TrainConfig()
     data_sha = hashlib.sha256(train.read_bytes()).hexdigest()
     contracts = list(read_contracts(train))
-    encoder_dir = (encoder or shipped_folder() / "encoder") if use_encoder else None
+    encoder_dir = (encoder or shipped_folder() / ENCODER_DIR) if use_encoder else None
     model = fit_clause_model(contracts, config, data_sha, console.print, encoder_dir)
     model.save(out)
     phrases = train_phrase_model(contracts, config.folds, config.seed, log=console.print)

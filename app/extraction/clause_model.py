@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from app.errors import ConfigurationError
+from app.extraction import shipped_folder
 from app.extraction.features import unit_features
 from app.extraction.rescoring import Rescorer
 
@@ -84,11 +84,6 @@ class Stack:
 
 def sigmoid(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
-
-
-def shipped_folder() -> Path:
-    """Where the package's trained models are."""
-    return Path(str(resources.files("app.extraction").joinpath("data")))
 
 
 class ClauseModel:

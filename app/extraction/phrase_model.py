@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy.typing as npt
 from sklearn.feature_extraction.text import CountVectorizer
 
 from app.errors import ConfigurationError
+from app.extraction import shipped_folder
 from app.extraction.phrases import GENERATORS, Phrase, distinct_phrases
 from app.extraction.trees import TreeEnsemble
 
@@ -214,7 +214,7 @@ class PhraseModel:
     @classmethod
     def load(cls, folder: Path | None = None) -> PhraseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
-        base = folder or Path(str(resources.files("app.extraction").joinpath("data")))
+        base = folder or shipped_folder()
         try:
             arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
             payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
