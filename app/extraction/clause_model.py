@@ -52,10 +52,12 @@ class Unit:
 
 @dataclass(frozen=True)
 class UnitScores:
-    """Per-unit probabilities, one column per category."""
+    """Per-unit probabilities, one column per category, and the logits they come from."""
 
     units: tuple[Unit, ...]
     probabilities: npt.NDArray[np.float32]
+    tfidf: npt.NDArray[np.float32]
+    encoder: npt.NDArray[np.float32]  # zeros when the model has no unit encoder
 
 
 @dataclass(frozen=True)
@@ -121,15 +123,19 @@ class ClauseModel:
     def score(self, text: str, units: list[Unit]) -> UnitScores:
         """Return the probability of every category for every unit."""
         if not units:
-            return UnitScores((), np.zeros((0, len(self.categories)), dtype=np.float32))
+            empty = np.zeros((0, len(self.categories)), dtype=np.float32)
+            return UnitScores((), empty, empty, empty)
         tags = bool(self.meta.get("config", {}).get("tags", True))
         features = unit_features([(u.text, u.start) for u in units], len(text), tags)
         matrix = self.vectorizer.transform(features)
-        logits = np.asarray(sparse.csr_matrix(matrix) @ self.coef.T + self.intercept)
-        logits = logits.astype(np.float32)
+        tfidf = np.asarray(sparse.csr_matrix(matrix) @ self.coef.T + self.intercept)
+        tfidf = tfidf.astype(np.float32)
+        encoder = np.zeros_like(tfidf)
+        logits = tfidf
         if self.encoder is not None:
-            logits = self.stack.combine(logits, self.encoder.logits(features))
-        return UnitScores(tuple(units), sigmoid(logits))
+            encoder = self.encoder.logits(features)
+            logits = self.stack.combine(tfidf, encoder)
+        return UnitScores(tuple(units), sigmoid(logits), tfidf, encoder)
 
     def save(self, folder: Path) -> None:
         """Write the model as arrays plus a JSON file of vocabulary and metadata."""
@@ -170,9 +176,9 @@ class ClauseModel:
             raise ConfigurationError(
                 f"clause model not found in {base}; run `lexcrew train-models`"
             ) from exc
-        if "rescorer" not in payload or "rescore_weights" not in arrays:
+        if "rescorer" not in payload or not Rescorer.saved_in(arrays):
             raise ConfigurationError(
-                f"the clause model in {base} predates the rescorer; run `lexcrew train-models`"
+                f"the clause model in {base} predates the tree rescorer; run `lexcrew train-models`"
             )
         stack = None
         encoder = None

@@ -2,34 +2,71 @@
 
 The clause model scores each unit alone, so its probabilities are not comparable from one
 contract to the next: the best unit of a contract that has the clause and the best unit of one
-that lacks it can score alike. The rescorer is a second logistic regression over each candidate
-unit's probability, where it ranks in its document, how the document's best unit scores, how
-many units pass the clause model's threshold, its neighbours and its size. Its target is the
-scoring rule itself (the unit matches a gold clause of the category, Jaccard >= 0.5), so its
-output is a calibrated probability that the finding is right: the confidence every clause
-finding carries, and the ranking behind AUPR and precision at recall.
+that lacks it can score alike. The rescorer is a gradient-boosted tree ensemble over each
+candidate unit's score: where it ranks in its document, how the document's best unit scores,
+how many units pass the clause model's threshold, its neighbours' scores, how it scores for the
+other categories, the TF-IDF and encoder logits behind its score, its size, its last character
+and its place. Its target is the scoring rule itself (the unit matches a gold clause of the
+category, Jaccard >= 0.5), so its output is a probability that the finding is right: the
+confidence every clause finding carries, and the ranking behind AUPR and precision at recall.
 
-Fitted on out-of-fold clause-model probabilities of CUAD train (training.py); never on dev.
+Fitted on out-of-fold clause-model scores of CUAD train (rescore_training.py); never on dev.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
+
+from app.extraction.trees import TreeEnsemble
 
 TOP_PER_DOCUMENT = 25  # candidate units per category and document, best first
 UNIT_FLOOR = 0.001  # clause-model probability below which a unit is never a candidate
-INTERACTION_SCALE = 0.2
-DENSE_FEATURES = 10
-_EDGE_LOGIT = -14.0
+_EDGE_LOGIT = -14.0  # a neighbour beyond either end of the document
+FEATURES = (
+    "logit",
+    "document_best_logit",
+    "logit_minus_best",
+    "rank",
+    "log_units_passing",
+    "before_logit",
+    "after_logit",
+    "second_before_logit",
+    "second_after_logit",
+    "log_words",
+    "place",
+    "margin_over_other_categories",
+    "categories_scoring_higher",
+    "ends_with_colon",
+    "ends_with_letter_or_digit",
+    "log_chars",
+    "log_document_units",
+    "tfidf_logit",
+    "encoder_logit",
+    "category",
+)
+_ARRAY_PREFIX = "rescore_"
+
+
+@dataclass(frozen=True)
+class DocumentUnits:
+    """A document's units as the rescorer reads them: where they are and how they scored."""
+
+    texts: Sequence[str]
+    starts: npt.NDArray[np.int64]
+    doc_length: int
+    probabilities: npt.NDArray[np.float32]  # units x categories: the clause model's scores
+    tfidf: npt.NDArray[np.float32]  # the TF-IDF logits behind them
+    encoder: npt.NDArray[np.float32]  # the unit encoder's logits (zeros without an encoder)
 
 
 @dataclass(frozen=True)
 class CandidateRows:
-    """Candidate (unit, category) pairs of one document and their dense features."""
+    """Candidate (unit, category) pairs of one document and their features (FEATURES)."""
 
     units: npt.NDArray[np.int64]
     columns: npt.NDArray[np.int64]
@@ -41,24 +78,34 @@ def _logit(p: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
     return np.log(clipped / (1 - clipped))
 
 
+def _unit_shape(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Per unit: words, characters, ends with a colon, ends with a letter or digit."""
+    out = np.zeros((len(texts), 4), dtype=np.float64)
+    for i, text in enumerate(texts):
+        stripped = text.rstrip()
+        last = stripped[-1:]
+        out[i] = (len(text.split()), len(stripped), last == ":", last.isalnum())
+    return out
+
+
 def candidate_rows(
-    probabilities: npt.NDArray[np.float32],
-    starts: npt.NDArray[np.int64],
-    words: npt.NDArray[np.int64],
-    doc_length: int,
-    thresholds: npt.NDArray[np.float32],
-    columns: list[int],
+    doc: DocumentUnits, thresholds: npt.NDArray[np.float32], columns: list[int]
 ) -> CandidateRows:
     """Pick each category's candidate units in one document and describe each candidate.
 
-    `probabilities` is units x categories from the clause model; `starts` and `words` give each
-    unit's offset and word count. Only the category columns in `columns` are considered.
+    Only the category columns in `columns` are considered.
     """
+    probabilities = doc.probabilities
     logits = _logit(probabilities)
     n_units = probabilities.shape[0]
+    shape = _unit_shape(doc.texts)
     units: list[int] = []
     cols: list[int] = []
     rows: list[list[float]] = []
+
+    def at(i: int, j: int) -> float:
+        return float(logits[i, j]) if 0 <= i < n_units else _EDGE_LOGIT
+
     for j in columns:
         column = probabilities[:, j]
         order = np.argsort(-column, kind="stable")[:TOP_PER_DOCUMENT]
@@ -69,80 +116,62 @@ def candidate_rows(
         for rank, i in enumerate(order):
             if column[i] < UNIT_FLOOR:
                 break
-            before = logits[i - 1, j] if i > 0 else _EDGE_LOGIT
-            after = logits[i + 1, j] if i + 1 < n_units else _EDGE_LOGIT
+            own = logits[i, j]
+            others = np.delete(logits[i], j)
+            words, chars, colon, letter = shape[i]
             rows.append(
                 [
-                    logits[i, j],
+                    own,
                     best,
-                    logits[i, j] - best,
+                    own - best,
                     min(rank, 10),
                     above,
-                    max(before, after),
-                    float(np.log1p(words[i])),
-                    float(rank == 0),
-                    float(above == 0.0),
-                    float(starts[i]) / max(doc_length, 1),
+                    at(i - 1, j),
+                    at(i + 1, j),
+                    at(i - 2, j),
+                    at(i + 2, j),
+                    float(np.log1p(words)),
+                    float(doc.starts[i]) / max(doc.doc_length, 1),
+                    own - float(others.max()) if len(others) else 0.0,
+                    float(np.count_nonzero(others > own)),
+                    colon,
+                    letter,
+                    float(np.log1p(chars)),
+                    float(np.log1p(n_units)),
+                    float(doc.tfidf[i, j]),
+                    float(doc.encoder[i, j]),
+                    float(j),
                 ]
             )
             units.append(int(i))
             cols.append(j)
-    features = np.asarray(rows, dtype=np.float64).reshape(len(rows), DENSE_FEATURES)
+    features = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
     return CandidateRows(
         np.asarray(units, dtype=np.int64), np.asarray(cols, dtype=np.int64), features
     )
 
 
-def design_matrix(
-    features: npt.NDArray[np.float64],
-    columns: npt.NDArray[np.int64],
-    n_categories: int,
-    mean: npt.NDArray[np.float64],
-    scale: npt.NDArray[np.float64],
-) -> sparse.csr_matrix:
-    """Standardised dense features, a per-category bias and a per-category slope on the logit."""
-    n = len(columns)
-    rows = np.arange(n)
-    onehot = sparse.csr_matrix((np.ones(n), (rows, columns)), shape=(n, n_categories))
-    slope = sparse.csr_matrix(
-        (features[:, 0] * INTERACTION_SCALE if n else np.zeros(0), (rows, columns)),
-        shape=(n, n_categories),
-    )
-    dense = sparse.csr_matrix((features - mean) / scale)
-    return sparse.hstack([dense, onehot, slope]).tocsr()
-
-
 @dataclass(frozen=True)
 class Rescorer:
-    """Fitted weights, plus the thresholds chosen by cross-validation on train.
+    """The fitted trees, plus the thresholds chosen by cross-validation on train.
 
     A category is reported present in a document when its best candidate reaches
     `presence_threshold`; then every candidate reaching `clause_threshold` is a finding.
     """
 
-    mean: npt.NDArray[np.float64]
-    scale: npt.NDArray[np.float64]
-    weights: npt.NDArray[np.float64]  # dense, then per-category bias, then per-category slope
-    intercept: float
+    trees: TreeEnsemble
     presence_threshold: float
     clause_threshold: float
 
-    def probabilities(self, rows: CandidateRows, n_categories: int) -> npt.NDArray[np.float64]:
+    def probabilities(self, rows: CandidateRows) -> npt.NDArray[np.float64]:
         """Return each candidate's probability of matching a gold clause."""
         if not len(rows.columns):
             return np.zeros(0, dtype=np.float64)
-        matrix = design_matrix(rows.features, rows.columns, n_categories, self.mean, self.scale)
-        logits = np.asarray(matrix @ self.weights).ravel() + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+        return self.trees.predict_proba(rows.features).astype(np.float64)
 
-    def arrays(self) -> dict[str, npt.NDArray[np.float64]]:
-        """The weights as named arrays, for the model's .npz file."""
-        return {
-            "rescore_mean": self.mean,
-            "rescore_scale": self.scale,
-            "rescore_weights": self.weights,
-            "rescore_intercept": np.asarray([self.intercept]),
-        }
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """The trees as named arrays, for the model's .npz file."""
+        return self.trees.arrays(_ARRAY_PREFIX)
 
     def settings(self) -> dict[str, float]:
         """The thresholds, for the model's JSON file."""
@@ -151,15 +180,17 @@ class Rescorer:
             "clause_threshold": self.clause_threshold,
         }
 
+    @staticmethod
+    def saved_in(arrays: dict[str, npt.NDArray[Any]]) -> bool:
+        """Tell whether a model file's arrays hold this rescorer's trees."""
+        return f"{_ARRAY_PREFIX}roots" in arrays
+
     @classmethod
     def from_saved(
-        cls, arrays: dict[str, npt.NDArray[np.float64]], settings: dict[str, float]
+        cls, arrays: dict[str, npt.NDArray[Any]], settings: dict[str, float]
     ) -> Rescorer:
         return cls(
-            mean=np.asarray(arrays["rescore_mean"], dtype=np.float64),
-            scale=np.asarray(arrays["rescore_scale"], dtype=np.float64),
-            weights=np.asarray(arrays["rescore_weights"], dtype=np.float64),
-            intercept=float(arrays["rescore_intercept"][0]),
+            trees=TreeEnsemble.from_arrays(arrays, _ARRAY_PREFIX),
             presence_threshold=float(settings["presence_threshold"]),
             clause_threshold=float(settings["clause_threshold"]),
         )

@@ -26,7 +26,7 @@ from app.extraction.rescoring import Rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
-TRAINER_VERSION = "3"  # 2: the rescorer; 3: the stack with the unit encoder
+TRAINER_VERSION = "4"  # 2: the rescorer; 3: the stack with the unit encoder; 4: tree rescorer
 
 
 @dataclass(frozen=True)
@@ -251,17 +251,26 @@ def cross_validate(
         logits[test_rows] = _logits(features[test_rows], coef, bias)  # type: ignore[index]
         log(f"fold {fold + 1}/{config.folds} done ({time.perf_counter() - started:.0f} s)")
     stack = Stack.tfidf_only(len(categories))
+    tfidf = logits
     if encoder_oof is not None:
-        logits, stack = fit_stack(logits, encoder_oof, dataset.labels, fold_of, config.folds)
+        logits, stack = fit_stack(tfidf, encoder_oof, dataset.labels, fold_of, config.folds)
         chosen = [c for j, c in enumerate(categories) if stack.weights[j, 1] != 0]
         log(f"the encoder helps out of fold in {len(chosen)} of {len(categories)} categories")
+    # The rescorer reads the encoder's logits too, even for categories the stack leaves to
+    # TF-IDF; a model without the encoder gives it zeros, in training as at review.
+    encoder = (
+        encoder_oof if encoder_oof is not None and stack.uses_encoder else np.zeros_like(tfidf)
+    )
     oof = sigmoid(logits)
     cuts = [best_threshold(oof[:, j], dataset.labels[:, j]) for j in range(len(categories))]
     thresholds = np.array([cut for cut, _ in cuts], dtype=np.float32)
-    docs = [
-        TrainingDocument(c.text, sentence_spans(c.text), c.labels, oof[dataset.groups == i])
-        for i, c in enumerate(contracts)
-    ]
+    docs = []
+    for i, c in enumerate(contracts):
+        rows = dataset.groups == i
+        spans = sentence_spans(c.text)
+        docs.append(
+            TrainingDocument(c.text, spans, c.labels, oof[rows], tfidf[rows], encoder[rows])
+        )
     columns = [j for j, c in enumerate(categories) if c not in GENERATORS]
     rescorer, rescorer_meta = fit_rescorer(
         docs, categories, thresholds, columns, config.folds, config.seed, log=log

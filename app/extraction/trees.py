@@ -49,7 +49,7 @@ class TreeEnsemble:
         arrays = {name: np.concatenate(chunks) for name, chunks in parts.items()}
         return cls(**arrays, baseline=float(np.ravel(model._baseline_prediction)[0]))
 
-    def decision(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    def decision(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """Raw scores (log-odds) of each row."""
         rows = np.arange(len(features))
         total = np.full(len(features), self.baseline, dtype=np.float64)
@@ -65,7 +65,7 @@ class TreeEnsemble:
             total += self.value[node]
         return total
 
-    def predict_proba(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    def predict_proba(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
         """The probability of the positive class for each row."""
         if not len(features):
             return np.zeros(0, dtype=np.float32)

@@ -15,7 +15,7 @@ import numpy as np
 from app.config import ExtractionSettings
 from app.extraction.clause_model import ClauseModel, Unit
 from app.extraction.phrase_model import PhraseModel
-from app.extraction.rescoring import candidate_rows
+from app.extraction.rescoring import DocumentUnits, candidate_rows
 from app.ingestion.segment import sentence_spans
 from app.ingestion.types import ExtractedText
 
@@ -107,17 +107,18 @@ def clause_candidates(
     found = Candidates([], [])
     if not units:
         return found
-    probs = model.score(doc.text, units).probabilities
+    scores = model.score(doc.text, units)
     columns = [j for j, c in enumerate(model.categories) if c not in skip]
-    rows = candidate_rows(
-        probs,
-        np.asarray([u.start for u in units], dtype=np.int64),
-        np.asarray([len(u.text.split()) for u in units], dtype=np.int64),
-        len(doc.text),
-        model.thresholds,
-        columns,
+    described = DocumentUnits(
+        texts=[u.text for u in units],
+        starts=np.asarray([u.start for u in units], dtype=np.int64),
+        doc_length=len(doc.text),
+        probabilities=scores.probabilities,
+        tfidf=scores.tfidf,
+        encoder=scores.encoder,
     )
-    confidence = model.rescorer.probabilities(rows, len(model.categories))
+    rows = candidate_rows(described, model.thresholds, columns)
+    confidence = model.rescorer.probabilities(rows)
     presence = model.rescorer.presence_threshold * options.threshold_scale
     clause = model.rescorer.clause_threshold * options.threshold_scale
     for j in columns:

@@ -37,9 +37,8 @@ def test_save_and_load_give_the_same_scores(tmp_path) -> None:  # type: ignore[n
     assert np.allclose(
         model.score(text, units).probabilities, again.score(text, units).probabilities, atol=1e-3
     )
-    assert np.allclose(again.rescorer.weights, model.rescorer.weights)
-    assert np.allclose(again.rescorer.mean, model.rescorer.mean)
-    assert again.rescorer.intercept == pytest.approx(model.rescorer.intercept)
+    for name, array in model.rescorer.arrays().items():
+        assert np.array_equal(again.rescorer.arrays()[name], array), name
     assert again.rescorer.settings() == model.rescorer.settings()
 
 
@@ -53,6 +52,26 @@ def test_a_model_without_the_rescorer_asks_for_retraining(tmp_path) -> None:  # 
     path.write_text(json.dumps(payload))
     with pytest.raises(ConfigurationError, match="train-models"):
         ClauseModel.load(tmp_path)
+
+
+def test_a_model_with_the_old_logistic_rescorer_asks_for_retraining(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ClauseModel.load().save(tmp_path)
+    path = tmp_path / "clause_model.npz"
+    arrays = {k: v for k, v in np.load(path).items() if not k.startswith("rescore_")}
+    arrays["rescore_weights"] = np.zeros(3)  # what the logistic rescorer saved
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="predates the tree rescorer"):
+        ClauseModel.load(tmp_path)
+
+
+def test_scores_keep_the_tfidf_and_encoder_logits_they_combine() -> None:
+    model = ClauseModel.load()
+    text = "The Supplier shall maintain general liability insurance of at least $1,000,000."
+    scores = model.score(text, [Unit(0, len(text), text)])
+    assert model.encoder is not None
+    combined = model.stack.combine(scores.tfidf, scores.encoder)
+    assert np.allclose(scores.probabilities, 1 / (1 + np.exp(-combined)), atol=1e-6)
+    assert np.any(scores.encoder != 0)
 
 
 def test_the_shipped_model_stacks_the_unit_encoder_and_a_copy_carries_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

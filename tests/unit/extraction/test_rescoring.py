@@ -9,7 +9,14 @@ import pytest
 from app.config import ExtractionSettings
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
-from app.extraction.rescoring import TOP_PER_DOCUMENT, UNIT_FLOOR, candidate_rows
+from app.extraction.rescore_training import TrainingDocument, fit_rescorer
+from app.extraction.rescoring import (
+    FEATURES,
+    TOP_PER_DOCUMENT,
+    UNIT_FLOOR,
+    DocumentUnits,
+    candidate_rows,
+)
 from app.ingestion.types import ExtractedText
 from app.review.candidates import find_candidates
 
@@ -23,27 +30,69 @@ def _sample_text() -> str:
     return str(json.loads(path.read_text(encoding="utf-8"))["text"])
 
 
+def _document(probs: np.ndarray, texts: list[str] | None = None) -> DocumentUnits:
+    n = probs.shape[0]
+    logits = np.log(probs / (1 - probs)).astype(np.float32)
+    return DocumentUnits(
+        texts=texts or ["one two three four five six seven eight nine ten eleven twelve."] * n,
+        starts=np.arange(n, dtype=np.int64) * 100,
+        doc_length=n * 100,
+        probabilities=probs,
+        tfidf=logits - 1,
+        encoder=logits + 1,
+    )
+
+
+def _feature(rows: object, name: str) -> np.ndarray:
+    return rows.features[:, FEATURES.index(name)]  # type: ignore[attr-defined]
+
+
 def test_candidates_are_the_best_units_above_the_floor_ranked_in_their_document() -> None:
     probs = np.full((40, 3), 0.0001, dtype=np.float32)
     probs[:, 0] = np.linspace(0.9, 0.01, 40)  # all above the floor: only the top ones kept
     probs[[5, 7], 1] = [0.2, 0.6]
-    rows = candidate_rows(
-        probs,
-        np.arange(40, dtype=np.int64) * 100,
-        np.full(40, 12, dtype=np.int64),
-        4000,
-        np.asarray([0.5, 0.5, 0.5], dtype=np.float32),
-        [0, 1],
-    )
+    rows = candidate_rows(_document(probs), np.asarray([0.5, 0.5, 0.5], dtype=np.float32), [0, 1])
+    assert rows.features.shape == (len(rows.units), len(FEATURES))
     first = rows.units[rows.columns == 0]
     assert list(first) == list(range(TOP_PER_DOCUMENT))
     second = rows.units[rows.columns == 1]
     assert list(second) == [7, 5]  # best first; the rest are under the floor
     assert probs[:, 2].max() < UNIT_FLOOR and not (rows.columns == 2).any()
-    ranks = rows.features[rows.columns == 1][:, 3]
-    assert list(ranks) == [0, 1]
-    passing = rows.features[rows.columns == 0][0, 4]
+    assert list(_feature(rows, "rank")[rows.columns == 1]) == [0, 1]
+    passing = _feature(rows, "log_units_passing")[rows.columns == 0][0]
     assert passing == pytest.approx(np.log1p(np.count_nonzero(probs[:, 0] >= 0.5)))
+    assert list(_feature(rows, "category")) == list(rows.columns)
+
+
+def test_candidate_features_read_neighbours_other_categories_and_the_logits_behind() -> None:
+    probs = np.full((4, 2), 0.01, dtype=np.float32)
+    probs[:, 0] = [0.1, 0.8, 0.3, 0.02]
+    probs[1, 1] = 0.95  # unit 1 scores higher for the other category
+    texts = ["Heading", "The Supplier shall insure:", "(a) general liability", "Signed"]
+    rows = candidate_rows(_document(probs, texts), np.full(2, 0.5, dtype=np.float32), [0])
+    unit1 = int(np.flatnonzero(rows.units == 1)[0])
+    logit = np.log(0.8 / 0.2)
+    assert _feature(rows, "before_logit")[unit1] == pytest.approx(np.log(0.1 / 0.9), abs=1e-5)
+    assert _feature(rows, "after_logit")[unit1] == pytest.approx(np.log(0.3 / 0.7), abs=1e-5)
+    assert _feature(rows, "second_before_logit")[unit1] == -14.0  # beyond the document
+    assert _feature(rows, "categories_scoring_higher")[unit1] == 1
+    margin = logit - np.log(0.95 / 0.05)
+    assert _feature(rows, "margin_over_other_categories")[unit1] == pytest.approx(margin, abs=1e-5)
+    assert _feature(rows, "ends_with_colon")[unit1] == 1
+    assert _feature(rows, "ends_with_letter_or_digit")[unit1] == 0
+    assert _feature(rows, "tfidf_logit")[unit1] == pytest.approx(logit - 1, abs=1e-5)
+    assert _feature(rows, "encoder_logit")[unit1] == pytest.approx(logit + 1, abs=1e-5)
+
+
+def test_the_shipped_rescorer_ranks_a_clear_clause_over_a_weak_one() -> None:
+    model = ClauseModel.load()
+    j = model.categories.index("Governing Law")
+    probs = np.full((30, len(model.categories)), 0.002, dtype=np.float32)
+    probs[3, j], probs[20, j] = 0.97, 0.05
+    rows = candidate_rows(_document(probs), model.thresholds, [j])
+    confidence = model.rescorer.probabilities(rows)
+    by_unit = dict(zip(rows.units.tolist(), confidence.tolist(), strict=True))
+    assert by_unit[3] > model.rescorer.clause_threshold > by_unit[20]
 
 
 def test_findings_outrank_possible_clauses_and_possible_ones_keep_their_limits() -> None:
@@ -70,3 +119,45 @@ def test_no_possible_clauses_when_switched_off() -> None:
     options = ExtractionSettings(possible_per_category=0)
     found = find_candidates(doc, ClauseModel.load(), PhraseModel.load(), options)
     assert found.findings and not found.possible
+
+
+def _training_documents(n: int, seed: int) -> list[TrainingDocument]:
+    """Contracts of 20 numbered sentences; in about two of three, sentence 3 is the gold clause of
+    category 0, and the clause model scores it highest."""
+    rng = np.random.default_rng(seed)
+    docs = []
+    for d in range(n):
+        sentences = [f"Alpha{k} beta{k} gamma{k} delta{k} in contract{d}." for k in range(20)]
+        text = " ".join(sentences)
+        spans, at = [], 0
+        for s in sentences:
+            spans.append((at, at + len(s)))
+            at += len(s) + 1
+        probs = rng.uniform(0.01, 0.4, size=(20, 2)).astype(np.float32)
+        present = bool(rng.uniform() < 2 / 3)
+        if present:
+            probs[3, 0] = rng.uniform(0.5, 0.95)
+        labels = {"A": [sentences[3]] if present else [], "B": []}
+        logits = np.log(probs / (1 - probs)).astype(np.float32)
+        docs.append(TrainingDocument(text, spans, labels, probs, logits, np.zeros_like(logits)))
+    return docs
+
+
+def test_the_rescorer_learns_which_candidates_match_out_of_fold() -> None:
+    docs = _training_documents(90, seed=1)
+    thresholds = np.full(2, 0.5, dtype=np.float32)
+    rescorer, meta = fit_rescorer(docs, ("A", "B"), thresholds, [0], 3, 13, log=lambda _m: None)
+    assert meta["cv_clause_f1"] > 0.9
+    assert rescorer.clause_threshold <= rescorer.presence_threshold
+    fresh = next(d for d in _training_documents(6, seed=2) if d.labels["A"])  # has the clause
+    units = DocumentUnits(
+        texts=[fresh.text[s:e] for s, e in fresh.spans],
+        starts=np.asarray([s for s, _ in fresh.spans], dtype=np.int64),
+        doc_length=len(fresh.text),
+        probabilities=fresh.probabilities,
+        tfidf=fresh.tfidf,
+        encoder=fresh.encoder,
+    )
+    rows = candidate_rows(units, thresholds, [0])
+    confidence = rescorer.probabilities(rows)
+    assert int(rows.units[int(np.argmax(confidence))]) == 3
