@@ -47,6 +47,12 @@ def main() -> None:
             f"{used.get('prompt_tokens', 0)} prompt + {used.get('completion_tokens', 0)} "
             "completion tokens"
         )
+    if run.get("values"):
+        print()
+        print("| key term | contracts with a CUAD answer | our value agrees | share |")
+        print("|---|---|---|---|")
+        for category, v in run["values"].items():
+            print(f"| {category} | {v['answered']} | {v['matched']} | {_f(v['accuracy'])} |")
 
 
 if __name__ == "__main__":

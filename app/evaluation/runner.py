@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.errors import LexcrewError
 from app.evaluation.metrics import EvalMetrics, Prediction, matches_gold, score
+from app.evaluation.values import VALUE_CATEGORIES, ValueScore, score_values
 from app.review.report import Report
 from app.review.service import Requester, ReviewService
 
@@ -22,6 +23,7 @@ class LabelledPdf:
 
     pdf: Path
     labels: dict[str, list[str]]
+    answers: dict[str, str] = field(default_factory=dict)  # CUAD's normalised answers
 
 
 def labelled_pdfs(folder: Path) -> list[LabelledPdf]:
@@ -30,8 +32,18 @@ def labelled_pdfs(folder: Path) -> list[LabelledPdf]:
     for pdf in sorted(folder.glob("*.pdf")):
         label_file = pdf.with_suffix(".json")
         if label_file.is_file():
-            found.append(LabelledPdf(pdf, json.loads(label_file.read_text("utf-8"))["labels"]))
+            data = json.loads(label_file.read_text("utf-8"))
+            found.append(LabelledPdf(pdf, data["labels"], data.get("answers", {})))
     return found
+
+
+def report_values(report: Report) -> dict[str, str | None]:
+    """Per value category, the value of the report's most confident finding that has one."""
+    out: dict[str, str | None] = {}
+    for category in VALUE_CATEGORIES:
+        valued = [c for c in report.clauses if c.category == category and c.normalized]
+        out[category] = max(valued, key=lambda c: c.confidence).normalized if valued else None
+    return out
 
 
 class LoadSampler:
@@ -66,6 +78,7 @@ class EvalRun:
     failures: dict[str, str]
     load: list[float] = field(default_factory=list)
     validator: dict[str, object] = field(default_factory=dict)
+    values: dict[str, ValueScore] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary: quality, speed, tokens and machine load."""
@@ -94,6 +107,7 @@ class EvalRun:
             "per_contract_by_tier": tiers_per_contract(self.reports),
             "checks": checks_summary(self.reports),
             "validator": self.validator,
+            "values": {c: v.to_dict() for c, v in self.values.items()},
             "metrics": self.metrics.to_dict(),
         }
 
@@ -218,12 +232,15 @@ def evaluate(
             if on_done:
                 on_done(item.pdf.name, report)
     gold = {item.pdf.stem: item.labels for item in items}
+    answers = {item.pdf.stem: item.answers for item in items}
+    values = {stem: report_values(report) for stem, report in reviewed.items()}
     run = EvalRun(
         score(predictions, gold, categories, possible),
         reports,
         failures,
         sampler.samples,
         validator_summary(reviewed, gold),
+        score_values(values, answers),
     )
     (out / "metrics.json").write_text(json.dumps(run.to_dict(), indent=2))
     return run

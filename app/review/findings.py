@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from app.extraction.normalizers import NORMALIZERS, normalize
+from app.extraction.normalizers import NORMALIZERS, normalize, resolve_expiration
 from app.ingestion.types import ExtractedText
 from app.review.candidates import Candidate
 from app.review.crew_plan import JudgeAnswer, NormalizationAnswer, VerdictAnswer
@@ -64,7 +64,27 @@ def make_drafts(doc: ExtractedText, candidates: list[Candidate]) -> tuple[list[D
                 checks=checks,
             )
         )
-    return kept, dropped
+    return date_terms(kept), dropped
+
+
+def start_date(drafts: list[Draft]) -> str | None:
+    """When the contract starts: its most confident effective date, else its agreement date."""
+    for category in ("Effective Date", "Agreement Date"):
+        dated = [d for d in drafts if d.category == category and d.normalized]
+        if dated:
+            return max(dated, key=lambda d: d.confidence).normalized
+    return None
+
+
+def date_terms(drafts: list[Draft]) -> list[Draft]:
+    """Turn expirations said as a term ("five years") into dates from the contract's start."""
+    start = start_date(drafts)
+    return [
+        replace(d, normalized=resolve_expiration(d.normalized, start))
+        if d.category == "Expiration Date" and d.normalized
+        else d
+        for d in drafts
+    ]
 
 
 def needs_model_value(draft: Draft) -> bool:

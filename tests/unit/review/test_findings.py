@@ -147,3 +147,37 @@ def test_the_judge_sample_is_stable_and_near_its_rate() -> None:
     assert 0.12 < len(first) / len(many) < 0.18
     assert len(judge_sample("doc", many, 0.15, limit=8)) == 8
     assert judge_sample("doc", many, 0.0, limit=8) == []
+
+
+def test_an_expiration_said_as_a_term_is_dated_from_the_effective_date() -> None:
+    page = (
+        "This Agreement is effective as of March 31, 2000. It was signed on March 1, 2000. "
+        "This Agreement shall remain in force for five (5) years."
+    )
+    doc = ExtractedText.from_pages("b" * 64, "y.pdf", [page])
+
+    def cand(category: str, text: str, confidence: float) -> Candidate:
+        start = doc.text.index(text)
+        return Candidate(category, text, 1, start, start + len(text), confidence)
+
+    drafts, _ = make_drafts(
+        doc,
+        [
+            cand("Agreement Date", "It was signed on March 1, 2000.", 0.9),
+            cand("Effective Date", "This Agreement is effective as of March 31, 2000.", 0.6),
+            cand(
+                "Expiration Date", "This Agreement shall remain in force for five (5) years.", 0.7
+            ),
+        ],
+    )
+    expiration = next(d for d in drafts if d.category == "Expiration Date")
+    # the effective date wins over the agreement date, however confident the latter
+    assert expiration.normalized == "2005-03-31 (5 years from 2000-03-31)"
+    assert expiration.checks["value_parsed"] is True
+
+
+def test_a_term_stays_undated_when_the_contract_gives_no_start() -> None:
+    page = "This Agreement shall remain in force for five (5) years."
+    doc = ExtractedText.from_pages("c" * 64, "z.pdf", [page])
+    drafts, _ = make_drafts(doc, [Candidate("Expiration Date", page, 1, 0, len(page), 0.7)])
+    assert drafts[0].normalized == "5 years from the start of the agreement"
