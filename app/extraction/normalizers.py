@@ -174,7 +174,10 @@ _AMOUNT = re.compile(
 )
 # What the words around a period say it is.
 _RENEWAL_CUES = re.compile(r"\b(?:renew\w*|successive|additional|extend\w*|extension)\b", re.I)
-_NOTICE_AFTER = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:notice|prior|before|in\s+advance)", re.I)
+# Right after the period: "90 days' prior written notice", "six months before", "in advance".
+_NOTICE_AFTER = re.compile(
+    r"^\W*(?:(?:prior|written|advance|of)\W+){0,3}(?:notice|prior|before|in\s+advance)", re.I
+)
 _NOTICE_BEFORE = re.compile(
     r"(?:at\s+least|not\s+less\s+than|no\s+less\s+than|no\s+later\s+than|minimum\s+of|within)"
     r"\W*$",

@@ -71,6 +71,12 @@ from app.extraction.normalizers import normalize, resolve_expiration
         ),
         ("Notice Period to Terminate Renewal", "at least ninety (90) days' notice", "90 days"),
         (
+            "Renewal Term",
+            "renews for successive six (6) month periods unless written notice is given at least"
+            " three (3) months before the end of the term",
+            "6 months",
+        ),
+        (
             "Notice Period to Terminate Renewal",
             "renews for successive one-year terms unless a party gives notice at least sixty (60)"
             " days before the end of the term",
