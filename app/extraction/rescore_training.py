@@ -47,6 +47,17 @@ class TrainingDocument:
     tfidf: npt.NDArray[np.float32]
     encoder: npt.NDArray[np.float32]
 
+    def units(self) -> DocumentUnits:
+        """The contract's units as the rescorer reads them."""
+        return DocumentUnits(
+            texts=[self.text[s:e] for s, e in self.spans],
+            starts=np.asarray([s for s, _ in self.spans], dtype=np.int64),
+            doc_length=len(self.text),
+            probabilities=self.probabilities,
+            tfidf=self.tfidf,
+            encoder=self.encoder,
+        )
+
 
 @dataclass(frozen=True)
 class _Candidates:
@@ -64,15 +75,7 @@ class _Candidates:
 def _document_rows(
     doc: TrainingDocument, thresholds: npt.NDArray[np.float32], columns: list[int]
 ) -> CandidateRows:
-    units = DocumentUnits(
-        texts=[doc.text[s:e] for s, e in doc.spans],
-        starts=np.asarray([s for s, _ in doc.spans], dtype=np.int64),
-        doc_length=len(doc.text),
-        probabilities=doc.probabilities,
-        tfidf=doc.tfidf,
-        encoder=doc.encoder,
-    )
-    return candidate_rows(units, thresholds, columns)
+    return candidate_rows(doc.units(), thresholds, columns)
 
 
 def _candidates(

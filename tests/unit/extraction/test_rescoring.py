@@ -150,14 +150,6 @@ def test_the_rescorer_learns_which_candidates_match_out_of_fold() -> None:
     assert meta["cv_clause_f1"] > 0.9
     assert rescorer.clause_threshold <= rescorer.presence_threshold
     fresh = next(d for d in _training_documents(6, seed=2) if d.labels["A"])  # has the clause
-    units = DocumentUnits(
-        texts=[fresh.text[s:e] for s, e in fresh.spans],
-        starts=np.asarray([s for s, _ in fresh.spans], dtype=np.int64),
-        doc_length=len(fresh.text),
-        probabilities=fresh.probabilities,
-        tfidf=fresh.tfidf,
-        encoder=fresh.encoder,
-    )
-    rows = candidate_rows(units, thresholds, [0])
+    rows = candidate_rows(fresh.units(), thresholds, [0])
     confidence = rescorer.probabilities(rows)
     assert int(rows.units[int(np.argmax(confidence))]) == 3
