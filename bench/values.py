@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.evaluation.values import VALUE_CATEGORIES, score_values
-from app.extraction.normalizers import normalize, resolve_expiration
+from app.extraction.normalizers import contract_start, normalize, resolve_expiration
 
 
 def _contracts(source: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -40,7 +40,7 @@ def gold_values(labels: dict[str, list[str]]) -> dict[str, str | None]:
     for category in (*VALUE_CATEGORIES, "Effective Date", "Agreement Date"):
         found = (normalize(category, clause) for clause in labels.get(category, []))
         values[category] = next((v for v in found if v), None)
-    start = values["Effective Date"] or values["Agreement Date"]
+    start = contract_start(values["Effective Date"], values["Agreement Date"])
     expiration = values["Expiration Date"]
     values["Expiration Date"] = resolve_expiration(expiration, start) if expiration else None
     return values

@@ -39,7 +39,7 @@ _PERIOD = re.compile(r"\b(\d+)\s*(business day|day|week|month|year)s?\b", re.I)
 Canonical = tuple[object, ...] | str
 
 
-def _date(category: str, text: str, answer: bool) -> Canonical | None:
+def _date(text: str, answer: bool) -> Canonical | None:
     if text.strip().lower().startswith(PERPETUAL):
         return PERPETUAL
     if answer:
@@ -72,7 +72,7 @@ def _period(text: str) -> Canonical | None:
 def canonical(category: str, text: str, answer: bool = False) -> Canonical | None:
     """A comparable form of a value (ours) or of CUAD's answer (`answer=True`)."""
     if category in _DATE_CATEGORIES:
-        return _date(category, text, answer)
+        return _date(text, answer)
     if category in _PERIOD_CATEGORIES:
         return _period(text)
     if category == "Governing Law":

@@ -365,6 +365,14 @@ def add_period(start_iso: str, period: _Period) -> str | None:
     return date(year, month + 1, day).isoformat()
 
 
+def contract_start(effective: str | None, agreement: str | None) -> str | None:
+    """The date a term runs from: the effective date, else the agreement date.
+
+    A date whose day was left blank ("2019-08") cannot start a term, so it is passed over.
+    """
+    return next((d for d in (effective, agreement) if d and len(d) == 10), None)
+
+
 def resolve_expiration(value: str, start_iso: str | None) -> str:
     """Date a term-only expiration ("5 years from the start...") from the contract's start."""
     if start_iso is None or len(start_iso) != 10 or not value.endswith(_TERM_SUFFIX):

@@ -18,7 +18,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from app.evaluation.metrics import gold_words, is_match, normalize_words
 from app.extraction.rescoring import (
     FEATURES,
-    CandidateRows,
     DocumentUnits,
     Rescorer,
     candidate_rows,
@@ -74,12 +73,6 @@ class _Candidates:
         return np.asarray([bool(h) for h in self.gold_hits])
 
 
-def _document_rows(
-    doc: TrainingDocument, thresholds: npt.NDArray[np.float32], columns: list[int]
-) -> CandidateRows:
-    return candidate_rows(doc.units(), thresholds, columns)
-
-
 def _candidates(
     docs: Sequence[TrainingDocument],
     categories: Sequence[str],
@@ -91,7 +84,7 @@ def _candidates(
     for d, doc in enumerate(docs):
         gold = {j: [gold_words(g) for g in doc.labels.get(categories[j], [])] for j in columns}
         n_gold += sum(len(g) for g in gold.values())
-        rows = _document_rows(doc, thresholds, columns)
+        rows = candidate_rows(doc.units(), thresholds, columns)
         for unit, j in zip(rows.units, rows.columns, strict=True):
             start, end = doc.spans[int(unit)]
             words = normalize_words(doc.text[start:end])

@@ -5,7 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from app.extraction.normalizers import NORMALIZERS, normalize, resolve_expiration
+from app.extraction.normalizers import (
+    NORMALIZERS,
+    contract_start,
+    normalize,
+    resolve_expiration,
+)
 from app.ingestion.types import ExtractedText
 from app.review.candidates import Candidate
 from app.review.crew_plan import JudgeAnswer, NormalizationAnswer, VerdictAnswer
@@ -68,12 +73,13 @@ def make_drafts(doc: ExtractedText, candidates: list[Candidate]) -> tuple[list[D
 
 
 def start_date(drafts: list[Draft]) -> str | None:
-    """When the contract starts: its most confident effective date, else its agreement date."""
-    for category in ("Effective Date", "Agreement Date"):
+    """When the contract starts, from its most confident effective and agreement dates."""
+
+    def best(category: str) -> str | None:
         dated = [d for d in drafts if d.category == category and d.normalized]
-        if dated:
-            return max(dated, key=lambda d: d.confidence).normalized
-    return None
+        return max(dated, key=lambda d: d.confidence).normalized if dated else None
+
+    return contract_start(best("Effective Date"), best("Agreement Date"))
 
 
 def date_terms(drafts: list[Draft]) -> list[Draft]:

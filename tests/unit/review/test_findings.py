@@ -181,3 +181,26 @@ def test_a_term_stays_undated_when_the_contract_gives_no_start() -> None:
     doc = ExtractedText.from_pages("c" * 64, "z.pdf", [page])
     drafts, _ = make_drafts(doc, [Candidate("Expiration Date", page, 1, 0, len(page), 0.7)])
     assert drafts[0].normalized == "5 years from the start of the agreement"
+
+
+def test_a_term_runs_from_the_agreement_date_when_the_effective_date_has_no_day() -> None:
+    page = (
+        "Effective as of August __, 2019. Signed on 1 July 2019. "
+        "This Agreement shall remain in force for two (2) years."
+    )
+    doc = ExtractedText.from_pages("e" * 64, "w.pdf", [page])
+
+    def cand(category: str, text: str) -> Candidate:
+        start = doc.text.index(text)
+        return Candidate(category, text, 1, start, start + len(text), 0.8)
+
+    drafts, _ = make_drafts(
+        doc,
+        [
+            cand("Effective Date", "Effective as of August __, 2019."),
+            cand("Agreement Date", "Signed on 1 July 2019."),
+            cand("Expiration Date", "This Agreement shall remain in force for two (2) years."),
+        ],
+    )
+    expiration = next(d for d in drafts if d.category == "Expiration Date")
+    assert expiration.normalized == "2021-07-01 (2 years from 2019-07-01)"
