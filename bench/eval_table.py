@@ -53,6 +53,13 @@ def main() -> None:
         print("|---|---|---|---|")
         for category, v in run["values"].items():
             print(f"| {category} | {v['answered']} | {v['matched']} | {_f(v['accuracy'])} |")
+    for task in ("extractor", "validator"):
+        score = run.get(task) or {}
+        if score.get("asked"):
+            print(
+                f"{task} (self-hosted model): {score['asked']} questions asked, accuracy over "
+                f"them {_f(score.get('accuracy_over_asked'))}"
+            )
 
 
 if __name__ == "__main__":

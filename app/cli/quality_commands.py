@@ -84,8 +84,12 @@ def finetune_cmd(
             "says it beats the adapter in use."
         ),
     ] = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(help="A crew task to learn: extract (the default) or validate; repeatable."),
+    ] = None,
 ) -> None:
-    """LoRA-train the self-hosted model on the crew's own prompts (validator task today).
+    """LoRA-train the self-hosted model on the crew's own prompts (the extractor's by default).
 
     Writes a versioned adapter: PEFT files (vLLM), a GGUF LoRA (llama.cpp) and a manifest with
     seed, config and the hashes of the data and the base model. Same inputs, same version.
@@ -94,16 +98,22 @@ def finetune_cmd(
 
     from app.bootstrap import load_reviewer
     from app.extraction.training import read_contracts
-    from app.finetune.examples import build_examples, feedback_examples
+    from app.finetune.examples import TASKS, build_examples, feedback_examples
     from app.finetune.lora import GGUF_NAME, FinetuneConfig, examples_sha, train_adapter
     from app.gateway.model_files import ensure_gguf
 
+    tasks = tuple(dict.fromkeys(task or ["extract"]))
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        raise typer.BadParameter(f"unknown task {unknown[0]!r}; choose from {', '.join(TASKS)}")
+    if feedback and "validate" not in tasks:
+        raise typer.BadParameter("--feedback holds validator verdicts: add --task validate")
     settings = cli_settings()
-    config = FinetuneConfig(seed=seed, steps=steps)
+    config = FinetuneConfig(seed=seed, steps=steps, tasks=tasks)
     chosen = itertools.islice(read_contracts(train), contracts)
-    console.print(f"building examples from {train} through the crew")
+    console.print(f"building {', '.join(tasks)} examples from {train} through the crew")
     examples = build_examples(
-        chosen, settings, seed, config.prompts_per_contract, log=console.print
+        chosen, settings, seed, config.prompts_per_contract, log=console.print, tasks=tasks
     )
     for path in feedback or []:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.errors import LexcrewError
 from app.evaluation.metrics import EvalMetrics, Prediction, matches_gold, score
-from app.evaluation.values import VALUE_CATEGORIES, ValueScore, score_values
+from app.evaluation.values import VALUE_CATEGORIES, ValueScore, score_values, value_matches
 from app.review.report import Report
 from app.review.service import Requester, ReviewService
 
@@ -79,6 +79,7 @@ class EvalRun:
     load: list[float] = field(default_factory=list)
     validator: dict[str, object] = field(default_factory=dict)
     values: dict[str, ValueScore] = field(default_factory=dict)
+    extractor: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary: quality, speed, tokens and machine load."""
@@ -107,6 +108,7 @@ class EvalRun:
             "per_contract_by_tier": tiers_per_contract(self.reports),
             "checks": checks_summary(self.reports),
             "validator": self.validator,
+            "extractor": self.extractor,
             "values": {c: v.to_dict() for c, v in self.values.items()},
             "metrics": self.metrics.to_dict(),
         }
@@ -195,6 +197,62 @@ def validator_summary(
     }
 
 
+def value_is_right(category: str, value: str, gold: Sequence[str], answer: str | None) -> bool:
+    """A model's value is right when it matches a gold clause of its category by the scoring
+    rule (a party's name, a title, a date as written) or agrees with CUAD's normalised answer
+    (`app.evaluation.values`: "Delaware" for a governing-law sentence)."""
+    if matches_gold(value, gold):
+        return True
+    return (
+        answer is not None
+        and category in VALUE_CATEGORIES
+        and value_matches(category, value, answer)
+    )
+
+
+def extractor_summary(
+    reports: Mapping[str, Report],
+    gold: Mapping[str, Mapping[str, Sequence[str]]],
+    answers: Mapping[str, Mapping[str, str]],
+) -> dict[str, object]:
+    """How well the model picks the value words of the findings it is asked about (parties,
+    titles, and values no rule found), from each finding's `model_value` check."""
+    counts: Counter[str] = Counter()
+    by_category: dict[str, Counter[str]] = {}
+    for stem, report in reports.items():
+        for clause in report.clauses:
+            outcome = clause.checks.get("model_value")
+            if outcome not in ("kept", "rejected", "no_answer"):
+                continue
+            right = (
+                outcome == "kept"
+                and clause.normalized is not None
+                and value_is_right(
+                    clause.category,
+                    clause.normalized,
+                    gold[stem].get(clause.category, []),
+                    answers.get(stem, {}).get(clause.category),
+                )
+            )
+            for tally in (counts, by_category.setdefault(clause.category, Counter())):
+                tally["asked"] += 1
+                tally[str(outcome)] += 1
+                tally["right"] += right
+    asked = counts["asked"]
+    return {
+        "asked": asked,
+        "kept": counts["kept"],
+        "rejected": counts["rejected"],
+        "no_answer": counts["no_answer"],
+        "right": counts["right"],
+        # A question left unanswered, or answered with words not in the clause, counts as wrong.
+        "accuracy_over_asked": round(counts["right"] / asked, 4) if asked else None,
+        "by_category": {
+            c: {"asked": t["asked"], "right": t["right"]} for c, t in sorted(by_category.items())
+        },
+    }
+
+
 def evaluate(
     folder: Path,
     service: ReviewService,
@@ -241,6 +299,7 @@ def evaluate(
         sampler.samples,
         validator_summary(reviewed, gold),
         score_values(values, answers),
+        extractor_summary(reviewed, gold, answers),
     )
     (out / "metrics.json").write_text(json.dumps(run.to_dict(), indent=2))
     return run

@@ -7,7 +7,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class LabelledContract:
     title: str
     text: str
     labels: dict[str, list[str]]
+    answers: dict[str, str] = field(default_factory=dict)  # CUAD's normalised answers
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def read_contracts(path: Path) -> Iterator[LabelledContract]:
     with opener(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            yield LabelledContract(row["title"], row["text"], row["labels"])
+            yield LabelledContract(row["title"], row["text"], row["labels"], row.get("answers", {}))
 
 
 def gold_ranges(text: str, span: str) -> list[tuple[int, int]]:

@@ -6,16 +6,23 @@ the crew plan and the CrewAI crew. The crew's model is a teacher that knows the 
 receive it (`to_completion_prompt`) beside the answer it should give. So the adapter learns the
 prompts it will see in production, whatever CrewAI adds around them.
 
-Tasks taught today: the validator's yes/no (is this text a clause of its category?), labelled
-by the scoring rule of ../shared/cuad/README.md (Jaccard >= 0.5 with a gold clause), and by
-people's verdicts in a `lexcrew feedback export` file (accepted or corrected text: yes;
-rejected or replaced text: no).
+Tasks taught (`FinetuneConfig.tasks`):
+* `extract`: the extractor's value words of each clause it is asked about (parties, titles,
+  and values no rule found). The answer is a gold clause of the category found verbatim in the
+  clause (CUAD's Parties and Document Name clauses are the names and titles themselves), or the
+  words that agree with CUAD's normalised answer (a governing-law state, a renewal period); a
+  clause with neither gets no value, as a wrong finding should.
+* `validate`: the validator's yes/no (is this text a clause of its category?), labelled by the
+  scoring rule of ../shared/cuad/README.md (Jaccard >= 0.5 with a gold clause), and by
+  people's verdicts in a `lexcrew feedback export` file (accepted or corrected text: yes;
+  rejected or replaced text: no).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +30,7 @@ from typing import Any
 
 from app.config import ExtractionSettings, Settings
 from app.evaluation.metrics import matches_gold
+from app.evaluation.values import VALUE_CATEGORIES, value_matches
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.extraction.training import LabelledContract
@@ -30,8 +38,16 @@ from app.gateway.prompt_format import to_completion_prompt
 from app.gateway.types import Completion, CompletionRequest
 from app.ingestion.types import ExtractedText
 from app.review.candidates import find_candidates
-from app.review.crew_plan import CrewOutputs, CrewPlan, Verdict, VerdictAnswer
-from app.review.findings import Draft, make_drafts
+from app.review.crew_plan import (
+    CrewOutputs,
+    CrewPlan,
+    NormalizationAnswer,
+    ValueItem,
+    Verdict,
+    VerdictAnswer,
+)
+from app.review.findings import MAX_VALUE_CHARS, Draft, make_drafts
+from app.review.grounding import squash
 from app.review.planning import MAX_ITEMS_PER_TASK, PlanInputs, build_plan, choose_inputs
 
 # Clauses per validator prompt: 1 to 8 as in production (planning.MAX_ITEMS_PER_TASK), so the
@@ -39,6 +55,11 @@ from app.review.planning import MAX_ITEMS_PER_TASK, PlanInputs, build_plan, choo
 # of 4, left 108 of 266 dev questions unanswered).
 VERDICT_ITEMS = MAX_ITEMS_PER_TASK
 _EMPTY = {"extract": '{"values": []}', "summarize": '{"overview": ""}'}
+TASKS = ("extract", "validate")
+# Categories whose value is a few words CUAD's answer names (a state, a period), never the
+# sentence its gold clause is.
+_ANSWERED_BY_WORDS = frozenset({"Governing Law", *VALUE_CATEGORIES[3:5]})
+_PERIOD_WORDS = re.compile(r"\b\d+\s*(?:business day|day|week|month|year)s?\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,52 @@ def _truth(drafts: Sequence[Draft], labels: dict[str, list[str]]) -> dict[str, b
     return {d.id: matches_gold(d.text, labels.get(d.category, [])) for d in drafts}
 
 
+def _answer_words(category: str, text: str, answer: str) -> str | None:
+    """Words of the clause that agree with CUAD's normalised answer: a place of a governing-law
+    answer, or a period ("30 days") of a renewal or notice answer."""
+    if category == "Governing Law":
+        found = [p.strip() for p in re.split(r"[,;]", answer) if p.strip()]
+    else:
+        found = [m.group(0) for m in _PERIOD_WORDS.finditer(text)]
+    lowered = squash(text).lower()
+    for words in found:
+        if squash(words).lower() in lowered and value_matches(category, words, answer):
+            return squash(words)
+    return None
+
+
+def teacher_value(draft: Draft, gold: Sequence[str], answer: str | None) -> str | None:
+    """The value the extractor should give for this clause, verbatim in it, or None."""
+    if draft.category in _ANSWERED_BY_WORDS:  # their gold clauses are sentences, not values
+        return _answer_words(draft.category, draft.text, answer) if answer else None
+    text = squash(draft.text)
+    lowered = text.lower()
+    inside = []
+    for span in gold:
+        needle = squash(span)
+        at = lowered.find(needle.lower()) if needle else -1
+        if at >= 0 and len(needle) <= MAX_VALUE_CHARS:
+            inside.append((at, -len(needle), text[at : at + len(needle)]))
+    if inside:
+        return min(inside)[2]  # the first gold value in reading order, the longest there
+    if len(text) <= MAX_VALUE_CHARS and matches_gold(text, gold):
+        return text  # the clause is (most of) a gold value itself
+    return None
+
+
+def _extract_answer(drafts: Sequence[Draft], ids: Sequence[str], contract: LabelledContract) -> str:
+    by_id = {d.id: d for d in drafts}
+    items = []
+    for i in ids:
+        draft = by_id[i]
+        value = teacher_value(
+            draft, contract.labels.get(draft.category, []), contract.answers.get(draft.category)
+        )
+        if value is not None:
+            items.append(ValueItem(id=i, value=value))
+    return NormalizationAnswer(values=items).model_dump_json()
+
+
 def _balanced(truth: dict[str, bool], rng: random.Random, size: int) -> list[str]:
     """Up to `size` draft ids, half right and half wrong where the contract allows."""
     right = sorted(i for i, t in truth.items() if t)
@@ -111,17 +178,31 @@ def contract_examples(
     phrase_model: PhraseModel,
     rng: random.Random,
     prompts_per_contract: int,
+    tasks: Sequence[str] = TASKS,
 ) -> list[Example]:
-    """Validator examples of one contract, through the crew."""
+    """Examples of one contract, through the crew: the extractor's prompt as production asks it
+    (about the findings), and `prompts_per_contract` validator prompts of 1 to 8 findings and
+    possible clauses, half right and half wrong where the contract allows."""
     doc = ExtractedText.from_pages(f"{index:064x}", contract.title, [contract.text])
     found = find_candidates(doc, clause_model, phrase_model, ExtractionSettings())
+    examples = []
+    if "extract" in tasks:
+        findings, _ = make_drafts(doc, found.findings)
+        inputs = choose_inputs(findings, 0.0, "", "")
+        if inputs.value_ids:
+            teacher = Teacher({"extract": _extract_answer(findings, inputs.value_ids, contract)})
+            run_crew(build_plan(doc.document_id, findings, inputs), teacher)
+            examples += [Example(t, p, a, contract.title) for t, p, a in teacher.recorded]
+    if "validate" not in tasks:
+        return examples
     drafts, _ = make_drafts(doc, found.findings + found.possible)
     truth = _truth(drafts, contract.labels)
-    examples = []
     for _ in range(prompts_per_contract):
         chosen = _balanced(truth, rng, rng.randint(1, VERDICT_ITEMS))
         if not chosen:
             break
+        # The extractor's task stays in the plan, as in production: CrewAI hands its (empty)
+        # answer to the validator's prompt as context.
         base = choose_inputs(drafts, 0.0, "", "")
         inputs = PlanInputs(base.value_ids, tuple(chosen), base.key_terms, base.risks)
         answer = VerdictAnswer(
@@ -139,8 +220,9 @@ def build_examples(
     seed: int,
     prompts_per_contract: int = 2,
     log: Callable[[str], None] = print,
+    tasks: Sequence[str] = TASKS,
 ) -> list[Example]:
-    """Validator examples for every contract, in order; deterministic for a seed."""
+    """Examples of these tasks for every contract, in order; deterministic for a seed."""
     from app.bootstrap import load_reviewer
 
     reviewer = load_reviewer(settings)
@@ -157,6 +239,7 @@ def build_examples(
             phrase_model,
             rng,
             prompts_per_contract,
+            tasks,
         )
         if (index + 1) % 50 == 0:
             seconds = time.perf_counter() - started

@@ -2,23 +2,34 @@
 
 Both the new adapter and the one in use (or the base model) review the dev folder through the
 whole product (`app.evaluation.runner.evaluate`), each in its own scratch data dir under the
-data dir. The score that decides is the validator's accuracy over the questions asked (an
-unanswered question counts as wrong): the one task the adapter is trained for today; and the
-new adapter's answers must beat a coin (informedness at least MIN_INFORMEDNESS). The clause
-metrics are reported beside it; they do not depend on the model's answers.
+data dir. Each crew task has its score on dev, accuracy over the questions asked (an
+unanswered question counts as wrong): the extractor's values (`extractor` in metrics.json) and
+the validator's yes/no (`validator`). The new adapter wins when it scores higher on every task
+it was trained for (its manifest's `tasks`) and no lower on the others (within
+UNTRAINED_TOLERANCE); a trained validator
+must also beat a coin (informedness at least MIN_INFORMEDNESS). The clause metrics are
+reported beside it; they do not depend on the model's answers.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.finetune.lora import MANIFEST
 from app.offline import apply_offline_environment
 
 DECIDING = "accuracy_over_asked"
+# Where each task's score sits in a dev_score() result.
+TASK_SCORES = {"extract": "extractor", "validate": "validator"}
+# How much a task the adapter did not learn may lose: 0.02 of accuracy is 4 of the ~200
+# validator questions dev asks, the noise of a model that answers a few of them at random
+# (the base model answered 1 of 177 in one dev run, 8 of 262 in another).
+UNTRAINED_TOLERANCE = 0.02
 # A validator's yes/no must say something: informedness (yes on right findings + no on wrong
 # ones - 1) of at least 0.1. The first two adapters trained here reached 0.063 and 0.004 on
 # dev while answering far more questions than the base model: more answers, no information.
@@ -55,6 +66,7 @@ def dev_score(settings: Settings, dev: Path, lora: Path | None, scratch: Path) -
     return {
         "adapter": str(lora) if lora else "base model",
         "validator": summary["validator"],
+        "extractor": summary["extractor"],
         "clause_f1": round(metrics.clause.f1, 4),
         "presence_f1": round(metrics.presence.f1, 4),
         "aupr": round(metrics.aupr, 4),
@@ -62,14 +74,35 @@ def dev_score(settings: Settings, dev: Path, lora: Path | None, scratch: Path) -
     }
 
 
-def beats(new: dict[str, Any], current: dict[str, Any]) -> bool:
-    """True when the new adapter's deciding score is strictly higher and its answers say
-    something: a validator whose yes/no is little better than a coin only adds noise,
-    however many questions it answers."""
-    mine, theirs = new["validator"].get(DECIDING), current["validator"].get(DECIDING)
+def trained_tasks(gguf: Path | None) -> tuple[str, ...]:
+    """The tasks an adapter was trained for, from the manifest beside it (none: base model)."""
+    manifest = gguf.parent / MANIFEST if gguf is not None else None
+    if manifest is None or not manifest.is_file():
+        return ()
+    return tuple(json.loads(manifest.read_text(encoding="utf-8")).get("tasks", ()))
+
+
+def _score(result: dict[str, Any], task: str) -> float | None:
+    value = result.get(TASK_SCORES[task], {}).get(DECIDING)
+    return float(value) if value is not None else None
+
+
+def beats(new: dict[str, Any], current: dict[str, Any], tasks: tuple[str, ...]) -> bool:
+    """True when the new adapter scores strictly higher on every task it was trained for, no
+    lower on the others (within UNTRAINED_TOLERANCE), and a validator it trained says
+    something: one whose yes/no is little better than a coin only adds noise, however many
+    questions it answers."""
+    if not tasks:
+        return False
+    for task in TASK_SCORES:
+        mine, theirs = _score(new, task), _score(current, task)
+        if task in tasks and (mine is None or (theirs is not None and mine <= theirs)):
+            return False
+        lost = theirs is not None and (mine is None or mine < theirs - UNTRAINED_TOLERANCE)
+        if task not in tasks and lost:
+            return False
     informed = new["validator"].get("informedness")
-    better = mine is not None and (theirs is None or mine > theirs)
-    return better and informed is not None and informed >= MIN_INFORMEDNESS
+    return "validate" not in tasks or (informed is not None and informed >= MIN_INFORMEDNESS)
 
 
 def compare(
@@ -86,4 +119,6 @@ def compare(
     log(f"evaluating {dev} with {current or 'the base model'}")
     old = dev_score(settings, dev, current, scratch / "current")
     shutil.rmtree(scratch, ignore_errors=True)
-    return beats(new, old), {"new": new, "current": old, "deciding_score": DECIDING}
+    tasks = trained_tasks(candidate)
+    evidence = {"new": new, "current": old, "deciding_score": DECIDING, "trained_for": tasks}
+    return beats(new, old, tasks), evidence

@@ -47,6 +47,10 @@ class FinetuneConfig:
     # The answer's yes/no tokens carry the label; the rest is JSON the prompt spells out.
     label_weight: float = 5.0
     targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    # The crew's tasks the adapter learns (`app.finetune.examples.TASKS`). The extractor's by
+    # default: adapters trained on the validator's yes/no learned its format, not its judgement
+    # (README, "Fine-tuning the self-hosted model").
+    tasks: tuple[str, ...] = ("extract",)
 
 
 @dataclass

@@ -101,15 +101,19 @@ def needs_model_value(draft: Draft) -> bool:
 
 
 def apply_values(drafts: list[Draft], answer: NormalizationAnswer, asked: set[str]) -> list[Draft]:
-    """Take the extractor's values that are verbatim in their clause; record the rejects."""
+    """Take the extractor's values that are verbatim in their clause. Every clause asked about
+    records what became of its value in `model_value`: `kept`, `rejected` (not verbatim in the
+    clause) or `no_answer`."""
     values = {item.id: item.value for item in answer.values if item.id in asked}
     updated = []
     for draft in drafts:
         value = values.get(draft.id)
-        if value is None:
+        if draft.id not in asked:
             updated.append(draft)
+        elif value is None:
+            updated.append(replace(draft, checks={**draft.checks, "model_value": "no_answer"}))
         elif value_is_grounded(value, draft.text):
-            checks = {**draft.checks, "value_source": "model"}
+            checks = {**draft.checks, "value_source": "model", "model_value": "kept"}
             if draft.category in NORMALIZERS:  # a date, period, amount...: it must parse
                 checks["value_parsed"] = normalize(draft.category, value) is not None
             checks["length_ok"] = bool(draft.checks.get("length_ok", True)) and (
@@ -117,7 +121,7 @@ def apply_values(drafts: list[Draft], answer: NormalizationAnswer, asked: set[st
             )
             updated.append(replace(draft, normalized=value.strip(), checks=checks))
         else:
-            updated.append(replace(draft, checks={**draft.checks, "model_value_rejected": True}))
+            updated.append(replace(draft, checks={**draft.checks, "model_value": "rejected"}))
     return updated
 
 

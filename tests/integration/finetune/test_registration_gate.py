@@ -22,6 +22,8 @@ def test_the_gate_scores_both_models_on_the_labelled_folder(settings: Settings) 
     new, current = evidence["new"], evidence["current"]
     assert new["adapter"] == current["adapter"] == "base model"
     assert new["validator"] == current["validator"]
+    assert new["extractor"] == current["extractor"] and new["extractor"]["asked"] > 0
+    assert evidence["trained_for"] == ()
     assert new["validator"]["asked"] > 0
     assert 0.0 < new["clause_f1"] <= 1.0 and new["clause_f1"] == current["clause_f1"]
     assert not (settings.data_dir / "finetune-eval").exists()  # scratch data dirs removed

@@ -9,10 +9,12 @@ import pytest
 
 from app.bootstrap import load_reviewer
 from app.config import Settings
+from app.evaluation.metrics import matches_gold
 from app.extraction.training import LabelledContract
 from app.finetune.examples import VERDICT_ITEMS, build_examples, feedback_examples
 from app.gateway.prompt_format import ANSWER_CUE
-from app.review.crew_plan import VerdictAnswer
+from app.review.crew_plan import NormalizationAnswer, VerdictAnswer
+from app.review.grounding import value_is_grounded
 
 pytestmark = pytest.mark.integration
 
@@ -22,14 +24,16 @@ SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 def _contract() -> LabelledContract:
     path = sorted(SAMPLES.glob("*.json"))[0]
     row = json.loads(path.read_text(encoding="utf-8"))
-    return LabelledContract(row["title"], row["text"], row["labels"])
+    return LabelledContract(row["title"], row["text"], row["labels"], row.get("answers", {}))
 
 
 def test_validator_examples_are_the_crews_prompts_with_the_labelled_answers(
     settings: Settings,
 ) -> None:
     contract = _contract()
-    examples = build_examples([contract], settings, seed=7, prompts_per_contract=2)
+    examples = build_examples(
+        [contract], settings, seed=7, prompts_per_contract=2, tasks=("validate",)
+    )
     assert len(examples) == 2
     for example in examples:
         assert example.task == "validate" and example.source == contract.title
@@ -43,8 +47,29 @@ def test_validator_examples_are_the_crews_prompts_with_the_labelled_answers(
         v.verdict for e in examples for v in VerdictAnswer.model_validate_json(e.answer).verdicts
     ]
     assert "yes" in verdicts and "no" in verdicts  # balanced where the contract allows
-    again = build_examples([contract], settings, seed=7, prompts_per_contract=2)
+    again = build_examples(
+        [contract], settings, seed=7, prompts_per_contract=2, tasks=("validate",)
+    )
     assert [e.to_json() for e in again] == [e.to_json() for e in examples]
+
+
+def test_extractor_examples_answer_with_gold_values_verbatim_in_the_clauses(
+    settings: Settings,
+) -> None:
+    contract = _contract()
+    examples = build_examples([contract], settings, seed=7, tasks=("extract",))
+    assert [e.task for e in examples] == ["extract"]  # one prompt, as production asks it
+    prompt = examples[0].prompt
+    assert prompt.endswith(ANSWER_CUE) and "<contract_text>" in prompt
+    answer = NormalizationAnswer.model_validate_json(examples[0].answer)
+    assert answer.values  # the sample's parties and title are labelled
+    gold = [g for spans in contract.labels.values() for g in spans]
+    answers = {a.lower() for a in contract.answers.values()}  # "Nevada" for a governing law
+    for item in answer.values:
+        # The last line with that id: the prompt's own example comes first.
+        line = [x for x in prompt.splitlines() if x.startswith(f"[{item.id}] ")][-1]
+        assert value_is_grounded(item.value, line)  # words of the clause the prompt shows
+        assert matches_gold(item.value, gold) or item.value.lower() in answers
 
 
 def test_peoples_verdicts_become_validator_examples(settings: Settings) -> None:

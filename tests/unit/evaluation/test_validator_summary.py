@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.evaluation.runner import validator_summary
+from app.evaluation.runner import extractor_summary, validator_summary
 from app.review.report import (
     ClauseFinding,
     DocumentInfo,
@@ -13,7 +13,10 @@ from app.review.report import (
 )
 
 
-def _finding(i: int, category: str, text: str, check: str) -> ClauseFinding:
+def _finding(
+    i: int, category: str, text: str, check: str, value: str | None = None
+) -> ClauseFinding:
+    checks = {"model_check": check} if value is None else {"model_value": check}
     return ClauseFinding(
         id=f"c{i}",
         category=category,
@@ -21,9 +24,10 @@ def _finding(i: int, category: str, text: str, check: str) -> ClauseFinding:
         page=1,
         start=0,
         end=len(text),
+        normalized=value if check == "kept" else None,
         confidence=0.3,
         tier="self_hosted",
-        checks={"model_check": check},
+        checks=checks,
         risk=Risk(severity="low", reason="ok"),
     )
 
@@ -64,3 +68,24 @@ def test_the_validators_answers_are_scored_against_the_gold_clauses() -> None:
 def test_no_questions_give_no_scores() -> None:
     summary = validator_summary({"x": _report([])}, {"x": {}})
     assert summary["asked"] == 0 and summary["accuracy"] is None
+
+
+def test_the_extractors_values_are_scored_against_gold_clauses_and_answers() -> None:
+    gold = {"x": {"Parties": ["ACME CORP."], "Governing Law": ["governed by the laws of Ohio"]}}
+    answers = {"x": {"Governing Law": "Ohio"}}
+    report = _report(
+        [
+            _finding(1, "Parties", "ACME CORP., a Delaware corporation", "kept", "Acme Corp."),
+            _finding(2, "Parties", "ACME CORP., a Delaware corporation", "kept", "a Delaware"),
+            _finding(3, "Governing Law", "governed by the laws of Ohio", "kept", "Ohio"),
+            _finding(4, "Document Name", "SUPPLY AGREEMENT", "rejected", ""),
+            _finding(5, "Document Name", "SUPPLY AGREEMENT", "no_answer", ""),
+            _finding(6, "Governing Law", "x", "not_checked"),  # a validator check: not asked
+        ]
+    )
+    summary = extractor_summary({"x": report}, gold, answers)
+    assert summary["asked"] == 5 and summary["kept"] == 3 and summary["right"] == 2
+    assert summary["rejected"] == 1 and summary["no_answer"] == 1
+    assert summary["accuracy_over_asked"] == 0.4
+    assert summary["by_category"]["Parties"] == {"asked": 2, "right": 1}
+    assert summary["by_category"]["Document Name"] == {"asked": 2, "right": 0}

@@ -33,16 +33,37 @@ def test_a_registered_adapter_that_was_deleted_falls_back_to_the_shipped_one(
     assert adapter_in_use(_settings(tmp_path)) == packaged_adapter()
 
 
-def test_a_new_adapter_must_answer_strictly_better() -> None:
-    def run(score: float | None, informed: float | None = 0.2) -> dict[str, object]:
-        return {"validator": {"accuracy_over_asked": score, "informedness": informed}}
+def _run(
+    validator: float | None, informed: float | None = 0.2, extractor: float | None = None
+) -> dict[str, object]:
+    return {
+        "validator": {"accuracy_over_asked": validator, "informedness": informed},
+        "extractor": {"accuracy_over_asked": extractor},
+    }
 
-    assert beats(run(0.6), run(0.5))
-    assert not beats(run(0.5), run(0.5))
-    assert not beats(run(0.4), run(0.5))
-    assert beats(run(0.1), run(None))
-    assert not beats(run(None), run(0.1))
+
+def test_a_new_validator_must_answer_strictly_better_and_beat_a_coin() -> None:
+    tasks = ("validate",)
+    assert beats(_run(0.6), _run(0.5), tasks)
+    assert not beats(_run(0.5), _run(0.5), tasks)
+    assert not beats(_run(0.4), _run(0.5), tasks)
+    assert beats(_run(0.1), _run(None), tasks)
+    assert not beats(_run(None), _run(0.1), tasks)
     # More answers, but little better than a coin: not registered.
-    assert not beats(run(0.6, informed=0.0), run(0.1))
-    assert not beats(run(0.6, informed=0.05), run(0.1))
-    assert not beats(run(0.6, informed=None), run(0.1))
+    assert not beats(_run(0.6, informed=0.0), _run(0.1), tasks)
+    assert not beats(_run(0.6, informed=0.05), _run(0.1), tasks)
+    assert not beats(_run(0.6, informed=None), _run(0.1), tasks)
+
+
+def test_an_adapter_wins_on_the_tasks_it_learned_and_loses_nothing_on_the_others() -> None:
+    tasks = ("extract",)
+    assert beats(_run(0.1, extractor=0.7), _run(0.1, extractor=0.2), tasks)
+    assert not beats(_run(0.1, extractor=0.2), _run(0.1, extractor=0.2), tasks)
+    assert not beats(_run(None, extractor=0.7), _run(None, extractor=None), ("validate",))
+    # Better values, but a worse validator: not registered; a question or two is noise.
+    assert not beats(_run(0.05, extractor=0.7), _run(0.1, extractor=0.2), tasks)
+    assert beats(_run(0.0, extractor=0.7), _run(0.005, extractor=0.2), tasks)
+    # An untrained validator need not beat a coin; it only must not get worse.
+    assert beats(_run(0.1, informed=None, extractor=0.7), _run(0.1, extractor=0.2), tasks)
+    # Nothing learned (the base model as candidate): nothing to win.
+    assert not beats(_run(0.6, extractor=0.7), _run(0.1, extractor=0.2), ())

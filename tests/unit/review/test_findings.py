@@ -66,8 +66,16 @@ def test_model_values_are_kept_only_when_verbatim_in_the_clause() -> None:
     updated = apply_values(drafts, answer, {"c1", "c2"})
     assert updated[1].normalized == "Acme Corp."
     assert updated[1].checks["value_source"] == "model"
+    assert updated[1].checks["model_value"] == "kept"
     assert updated[0].normalized is None
-    assert updated[0].checks["model_value_rejected"] is True
+    assert updated[0].checks["model_value"] == "rejected"
+
+
+def test_a_clause_asked_for_a_value_but_skipped_says_so() -> None:
+    drafts, _ = make_drafts(DOC, [_candidate("Document Name", "SUPPLY AGREEMENT", 1)])
+    updated = apply_values(drafts, NormalizationAnswer(values=[]), {"c1"})
+    assert updated[0].normalized is None
+    assert updated[0].checks["model_value"] == "no_answer"
 
 
 def test_values_for_ids_not_asked_are_ignored() -> None:
