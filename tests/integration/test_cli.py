@@ -103,5 +103,6 @@ def test_eval_scores_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
         assert key in metrics
     assert 0 < metrics["presence"]["f1"] <= 1
     assert len(metrics["per_category"]) == 41
+    assert summary["extractor"]["asked"] > 0  # the samples' parties and titles need values
     assert (tmp_path / "metrics.json").is_file()
     assert len(list((tmp_path / "reports").glob("*.json"))) == 3
