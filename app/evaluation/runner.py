@@ -201,12 +201,8 @@ def value_is_right(category: str, value: str, gold: Sequence[str], answer: str |
     """A model's value is right when it matches a gold clause of its category by the scoring
     rule (a party's name, a title, a date as written) or agrees with CUAD's normalised answer
     (`app.evaluation.values`: "Delaware" for a governing-law sentence)."""
-    if matches_gold(value, gold):
-        return True
-    return (
-        answer is not None
-        and category in VALUE_CATEGORIES
-        and value_matches(category, value, answer)
+    return matches_gold(value, gold) or (
+        answer is not None and value_matches(category, value, answer)
     )
 
 

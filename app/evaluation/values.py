@@ -31,10 +31,10 @@ VALUE_CATEGORIES = (
     "Governing Law",
 )
 _DATE_CATEGORIES = frozenset(VALUE_CATEGORIES[:3])
-_PERIOD_CATEGORIES = frozenset(VALUE_CATEGORIES[3:5])
+PERIOD_CATEGORIES = frozenset(VALUE_CATEGORIES[3:5])
 _ANSWER_DATE = re.compile(r"\b(\d{1,2})/(\[\]|\d{1,2})/(\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
-_PERIOD = re.compile(r"\b(\d+)\s*(business day|day|week|month|year)s?\b", re.I)
+PERIOD = re.compile(r"\b(\d+)\s*(business day|day|week|month|year)s?\b", re.I)
 
 Canonical = tuple[object, ...] | str
 
@@ -60,7 +60,7 @@ def _date(text: str, answer: bool) -> Canonical | None:
 
 
 def _period(text: str) -> Canonical | None:
-    match = _PERIOD.search(text)
+    match = PERIOD.search(text)
     if match is None:
         return None
     count, unit = int(match.group(1)), match.group(2).lower()
@@ -73,7 +73,7 @@ def canonical(category: str, text: str, answer: bool = False) -> Canonical | Non
     """A comparable form of a value (ours) or of CUAD's answer (`answer=True`)."""
     if category in _DATE_CATEGORIES:
         return _date(text, answer)
-    if category in _PERIOD_CATEGORIES:
+    if category in PERIOD_CATEGORIES:
         return _period(text)
     if category == "Governing Law":
         return text.strip().lower() or None

@@ -30,7 +30,7 @@ from typing import Any
 
 from app.config import ExtractionSettings, Settings
 from app.evaluation.metrics import matches_gold
-from app.evaluation.values import VALUE_CATEGORIES, value_matches
+from app.evaluation.values import PERIOD, PERIOD_CATEGORIES, value_matches
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
 from app.extraction.training import LabelledContract
@@ -58,8 +58,7 @@ _EMPTY = {"extract": '{"values": []}', "summarize": '{"overview": ""}'}
 TASKS = ("extract", "validate")
 # Categories whose value is a few words CUAD's answer names (a state, a period), never the
 # sentence its gold clause is.
-_ANSWERED_BY_WORDS = frozenset({"Governing Law", *VALUE_CATEGORIES[3:5]})
-_PERIOD_WORDS = re.compile(r"\b\d+\s*(?:business day|day|week|month|year)s?\b", re.I)
+_ANSWERED_BY_WORDS = frozenset({"Governing Law", *PERIOD_CATEGORIES})
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ def _answer_words(category: str, text: str, answer: str) -> str | None:
     if category == "Governing Law":
         found = [p.strip() for p in re.split(r"[,;]", answer) if p.strip()]
     else:
-        found = [m.group(0) for m in _PERIOD_WORDS.finditer(text)]
+        found = [m.group(0) for m in PERIOD.finditer(text)]
     lowered = squash(text).lower()
     for words in found:
         if squash(words).lower() in lowered and value_matches(category, words, answer):

@@ -6,9 +6,9 @@ data dir. Each crew task has its score on dev, accuracy over the questions asked
 unanswered question counts as wrong): the extractor's values (`extractor` in metrics.json) and
 the validator's yes/no (`validator`). The new adapter wins when it scores higher on every task
 it was trained for (its manifest's `tasks`) and no lower on the others (within
-UNTRAINED_TOLERANCE); a trained validator
-must also beat a coin (informedness at least MIN_INFORMEDNESS). The clause metrics are
-reported beside it; they do not depend on the model's answers.
+UNTRAINED_TOLERANCE); a trained validator must also beat a coin (informedness at least
+MIN_INFORMEDNESS). The clause metrics are reported beside it; they do not depend on the
+model's answers.
 """
 
 from __future__ import annotations
