@@ -13,7 +13,7 @@ from app.documents.sweeper import Sweeper
 from app.errors import ConfigurationError
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
-from app.finetune.registry import adapter_in_use
+from app.finetune.registry import adapter_in_use, adapter_tasks
 from app.gateway.anthropic_provider import AnthropicModel
 from app.gateway.budget import Budgets
 from app.gateway.cache import SemanticCache
@@ -92,7 +92,8 @@ def build_models(settings: Settings, adapter: Path | None) -> dict[str, ChatMode
             continue
         if tier.provider == "llamacpp":
             model = settings.model.model_copy(update={"lora_path": adapter})
-            models[name] = LlamaCppModel(ensure_gguf(settings), model, tier=name)
+            tasks = adapter_tasks(adapter)  # the LoRA serves what it learned; the base the rest
+            models[name] = LlamaCppModel(ensure_gguf(settings), model, name, tasks)
         elif tier.provider == "anthropic":
             models[name] = AnthropicModel(name, tier)
         else:

@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.gateway.types import TaskKind
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("lexcrew", appauthor=False))
@@ -212,6 +214,16 @@ class TierSettings(BaseModel):
     adapter: str = Field(
         default="", description="Adapter (LoRA) version served with the model; part of cache keys."
     )
+    base_model: str = Field(
+        default="",
+        description="Served name of the base model beside a LoRA served as `model` (vLLM "
+        "--lora-modules): the tasks not in `adapter_tasks` go to it. Empty: `model` serves all.",
+    )
+    adapter_tasks: tuple[TaskKind, ...] = Field(
+        default=("extract",),
+        description="With `base_model` set: the crew tasks the LoRA (`model`) was trained for "
+        "(its finetune.json `tasks`).",
+    )
     base_url: str | None = None
     api_key: SecretStr | None = None
     api: Literal["completions", "chat"] = Field(
@@ -321,11 +333,21 @@ class GatewaySettings(BaseModel):
     cache: CacheSettings = CacheSettings()
     budget: BudgetSettings = BudgetSettings()
 
-    @field_validator("tiers")
+    @field_validator("tiers", mode="before")
     @classmethod
-    def _keep_default_tiers(cls, tiers: dict[str, TierSettings]) -> dict[str, TierSettings]:
-        # Configuring one tier (e.g. only `mid` from the environment) keeps the others.
-        return {**_default_tiers(), **tiers}
+    def _keep_default_tiers(cls, tiers: object) -> object:
+        # Configuring one tier (e.g. only `mid` from the environment) keeps the others, and
+        # one field of a tier (LEXCREW_GATEWAY__TIERS__SELF_HOSTED__MAX_TOKENS) keeps its other
+        # defaults: the in-process tier stays llama.cpp, on the premises.
+        if not isinstance(tiers, dict):
+            return tiers
+        merged: dict[str, object] = dict(_default_tiers())
+        for name, tier in tiers.items():
+            default = merged.get(name)
+            if isinstance(tier, dict) and isinstance(default, TierSettings):
+                tier = {**default.model_dump(exclude_unset=True), **tier}
+            merged[name] = tier
+        return merged
 
     def tier(self, name: str) -> TierSettings:
         return self.tiers.get(name) or TierSettings()

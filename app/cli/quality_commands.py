@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.cli.common import app, cli_settings, console, say_error
+from app.config import Settings
 
 feedback_app = typer.Typer(no_args_is_help=True, help="Reviewers' verdicts on findings.")
 app.add_typer(feedback_app, name="feedback")
@@ -99,7 +100,7 @@ def finetune_cmd(
     from app.bootstrap import load_reviewer
     from app.extraction.training import read_contracts
     from app.finetune.examples import TASKS, build_examples, feedback_examples
-    from app.finetune.lora import GGUF_NAME, FinetuneConfig, examples_sha, train_adapter
+    from app.finetune.lora import FinetuneConfig, examples_sha, train_adapter
     from app.gateway.model_files import ensure_gguf
 
     tasks = tuple(dict.fromkeys(task or ["extract"]))
@@ -128,15 +129,41 @@ def finetune_cmd(
     if dev is None:
         console.print("not registered (no --dev): set LEXCREW_MODEL__LORA_PATH to try it")
         return
+    _gate(settings, result.folder, dev)
+
+
+def _gate(settings: Settings, folder: Path, dev: Path) -> bool:
+    """Register the adapter in `folder` if it beats the one in use on dev."""
     from app.finetune.gate import compare
+    from app.finetune.lora import GGUF_NAME, MANIFEST
     from app.finetune.registry import adapter_in_use, register
 
+    version = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["version"]
     current = adapter_in_use(settings)
-    wins, evidence = compare(settings, dev, result.folder / GGUF_NAME, current, console.print)
-    (result.folder / "dev_comparison.json").write_text(json.dumps(evidence, indent=2))
+    wins, evidence = compare(settings, dev, folder / GGUF_NAME, current, console.print)
+    (folder / "dev_comparison.json").write_text(json.dumps(evidence, indent=2))
     console.print_json(json.dumps(evidence))
-    if wins:
-        entry = register(settings, result.folder, {"version": result.version, "dev": evidence})
-        console.print(f"registered {result.version} ({entry})")
-    else:
+    if not wins:
         console.print(f"not registered: it does not beat {current or 'the base model'} on dev")
+        return False
+    entry = register(settings, folder, {"version": version, "dev": evidence})
+    console.print(f"registered {version} ({entry})")
+    return True
+
+
+@app.command("register")
+def register_cmd(
+    adapter: Annotated[
+        Path, typer.Argument(help="An adapter folder `lexcrew finetune` wrote (out/<version>/).")
+    ],
+    dev: Annotated[Path, typer.Option(help="CUAD dev folder to compare on.")],
+) -> None:
+    """Register an adapter trained earlier (or elsewhere) if `lexcrew eval` on dev says it
+    beats the adapter in use: the gate `lexcrew finetune --dev` runs after training. Exit 1
+    when it does not."""
+    from app.finetune.lora import GGUF_NAME, MANIFEST
+
+    if not (adapter / GGUF_NAME).is_file() or not (adapter / MANIFEST).is_file():
+        raise typer.BadParameter(f"{adapter} has no {GGUF_NAME} and {MANIFEST}")
+    if not _gate(cli_settings(), adapter, dev):
+        raise typer.Exit(1)

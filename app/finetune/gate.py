@@ -13,14 +13,13 @@ model's answers.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.finetune.lora import MANIFEST
+from app.finetune.registry import adapter_tasks
 from app.offline import apply_offline_environment
 
 DECIDING = "accuracy_over_asked"
@@ -75,11 +74,8 @@ def dev_score(settings: Settings, dev: Path, lora: Path | None, scratch: Path) -
 
 
 def trained_tasks(gguf: Path | None) -> tuple[str, ...]:
-    """The tasks an adapter was trained for, from the manifest beside it (none: base model)."""
-    manifest = gguf.parent / MANIFEST if gguf is not None else None
-    if manifest is None or not manifest.is_file():
-        return ()
-    return tuple(json.loads(manifest.read_text(encoding="utf-8")).get("tasks", ()))
+    """The tasks an adapter was trained for (none known: nothing it can win on)."""
+    return adapter_tasks(gguf) or ()
 
 
 def _score(result: dict[str, Any], task: str) -> float | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.finetune.lora import GGUF_NAME
+from app.finetune.lora import GGUF_NAME, MANIFEST
 
 REGISTERED = "registered.json"
 
@@ -44,6 +44,17 @@ def adapter_in_use(settings: Settings) -> Path | None:
     if not settings.model.use_adapter:
         return None
     return settings.model.lora_path or registered_adapter(settings) or packaged_adapter()
+
+
+def adapter_tasks(gguf: Path | None) -> tuple[str, ...] | None:
+    """The crew tasks an adapter was trained for, from the `lexcrew finetune` manifest beside
+    it; the self-hosted model runs the others on the base weights. None: no manifest says
+    (an adapter from elsewhere), so it serves every task."""
+    manifest = gguf.parent / MANIFEST if gguf is not None else None
+    if manifest is None or not manifest.is_file():
+        return None
+    tasks = json.loads(manifest.read_text(encoding="utf-8")).get("tasks")
+    return tuple(tasks) if tasks is not None else None
 
 
 def register(settings: Settings, folder: Path, evidence: dict[str, Any]) -> Path:

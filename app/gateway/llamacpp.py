@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,9 +23,21 @@ def gbnf_for_schema(schema: str) -> str:
 
 
 class LlamaCppModel:
-    """A GGUF model (plus optional LoRA) run by llama-cpp-python; one call at a time."""
+    """A GGUF model (plus optional LoRA) run by llama-cpp-python; one call at a time.
 
-    def __init__(self, gguf: Path, settings: ModelSettings, tier: str = "self_hosted") -> None:
+    The LoRA serves only `adapter_tasks` (None: every task): an adapter trained for the
+    extractor answers the extractor, and the validator's question goes to the base model, as
+    vLLM serves the base and the adapter under two model names. Switching clears the prompt
+    cache, whose keys and values were computed with the other weights.
+    """
+
+    def __init__(
+        self,
+        gguf: Path,
+        settings: ModelSettings,
+        tier: str = "self_hosted",
+        adapter_tasks: Collection[str] | None = None,
+    ) -> None:
         from llama_cpp import Llama
 
         self.tier = tier
@@ -32,7 +46,6 @@ class LlamaCppModel:
         try:
             self._llama = Llama(
                 model_path=str(gguf),
-                lora_path=str(settings.lora_path) if settings.lora_path else None,
                 n_ctx=settings.n_ctx,
                 n_threads=settings.n_threads,
                 seed=settings.seed,
@@ -41,6 +54,40 @@ class LlamaCppModel:
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailableError(f"cannot load model {gguf.name}: {exc}") from exc
         self._grammars: dict[str, Any] = {}
+        self._adapter = self._load_adapter(settings.lora_path) if settings.lora_path else None
+        self.adapter_tasks = frozenset(adapter_tasks) if adapter_tasks is not None else None
+        self._adapter_on = False
+
+    def _load_adapter(self, path: Path) -> Any:
+        """Load a GGUF LoRA onto the model (llama.cpp frees it with the model)."""
+        import llama_cpp
+
+        adapter = llama_cpp.llama_adapter_lora_init(self._llama.model, str(path).encode("utf-8"))
+        if not adapter:
+            raise ModelUnavailableError(f"cannot load LoRA adapter {path.name}")
+        return (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
+
+    def serves_with_adapter(self, task: str) -> bool:
+        """Whether this task's calls run with the LoRA."""
+        return self._adapter is not None and (
+            self.adapter_tasks is None or task in self.adapter_tasks
+        )
+
+    def _switch_adapter(self, on: bool) -> None:
+        """Put the LoRA on or off the context (under the lock)."""
+        if on == self._adapter_on:
+            return
+        import llama_cpp
+
+        if on:
+            scales = (ctypes.c_float * 1)(1.0)
+            failed = llama_cpp.llama_set_adapters_lora(self._llama.ctx, self._adapter, 1, scales)
+        else:
+            failed = llama_cpp.llama_set_adapters_lora(self._llama.ctx, None, 0, None)
+        if failed:
+            raise ModelUnavailableError("llama.cpp could not switch the LoRA adapter")
+        self._llama.reset()  # type: ignore[no-untyped-call]  # cached prefix: other weights
+        self._adapter_on = on
 
     @property
     def name(self) -> str:
@@ -70,6 +117,7 @@ class LlamaCppModel:
         prompt = to_completion_prompt(request.messages)
         started = time.perf_counter()
         with self._lock:
+            self._switch_adapter(self.serves_with_adapter(request.task))
             tokens = self._fit_prompt(prompt, max_tokens)
             try:
                 raw = self._llama.create_completion(

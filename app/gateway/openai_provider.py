@@ -49,6 +49,12 @@ class OpenAICompatibleModel:
     def name(self) -> str:
         return self._settings.model
 
+    def served_model(self, task: str) -> str:
+        """The model name a task's calls ask for: the LoRA (`model`) for the tasks it was trained
+        for, the base model beside it (`base_model`, when set) for the rest."""
+        tier = self._settings
+        return tier.base_model if tier.base_model and task not in tier.adapter_tasks else tier.model
+
     def complete(self, request: CompletionRequest) -> Completion:
         """One call; every failure becomes a ProviderError the gateway can act on."""
         started = time.perf_counter()
@@ -59,7 +65,7 @@ class OpenAICompatibleModel:
             raise sdk_error(self.tier, exc, timed_out=timed_out) from exc
         return Completion(
             text=text,
-            model=self.name,
+            model=self.served_model(request.task),
             tier=self.tier,
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
@@ -74,7 +80,7 @@ class OpenAICompatibleModel:
         if self._settings.api == "completions":
             extra.pop("response_format", None)
             done = self._client.completions.create(
-                model=self.name,
+                model=self.served_model(request.task),
                 prompt=to_completion_prompt(request.messages),
                 max_tokens=max_tokens,
                 temperature=0.0,
@@ -84,7 +90,7 @@ class OpenAICompatibleModel:
             choice = done.choices[0]
             return choice.text, str(choice.finish_reason or "stop"), done.usage
         chat = self._client.chat.completions.create(
-            model=self.name,
+            model=self.served_model(request.task),
             messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
             max_tokens=max_tokens,
             temperature=0.0,

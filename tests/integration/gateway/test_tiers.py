@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from app.config import TierSettings
 from app.errors import BudgetExceededError, ModelUnavailableError
 from app.gateway.openai_provider import OpenAICompatibleModel
 from app.gateway.protocol import ChatModel
@@ -215,3 +217,29 @@ def test_concurrent_documents_never_overrun_a_budget(
     assert {exc.scope for exc in refused} == {"workspace_day"}
     refusals = _metric("lexcrew_budget_refusals_total", scope="workspace_day") - refusals_before
     assert refusals == len(refused)
+
+
+def test_a_lora_tier_asks_for_the_adapter_only_on_the_tasks_it_learned(
+    local_proxy: FaultProxy,
+) -> None:
+    # vLLM serves the base model and the LoRA under two names (--lora-modules lexcrew=...).
+    tier = TierSettings.model_validate(
+        server_tier(
+            local_proxy.url,
+            "lexcrew",
+            external=False,
+            base_model="local-gemma",
+            adapter_tasks=["extract"],
+        )
+    )
+    model = OpenAICompatibleModel("self_hosted", tier)
+    verdict = model.complete(verdict_request("governed by the laws of Texas"))
+    value = model.complete(
+        replace(verdict_request("governed by the laws of Texas"), task="extract")
+    )
+
+    asked = [json.loads(r.body)["model"] for r in local_proxy.requests]
+    assert asked == ["local-gemma", "lexcrew"]
+    assert (verdict.model, value.model) == ("local-gemma", "lexcrew")  # what the ledger records
+    without_base = OpenAICompatibleModel("self_hosted", tier.model_copy(update={"base_model": ""}))
+    assert without_base.served_model("validate") == "lexcrew"  # one name serves every task

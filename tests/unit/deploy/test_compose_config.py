@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import TierSettings
 from tests.unit.deploy.paths import ROOT, SECRETS
 
 CORE = {"api", "worker", "beat", "redis", "postgres", "qdrant", "prometheus", "grafana"}
@@ -62,6 +63,12 @@ def test_each_profile_resolves_to_the_stack_and_its_model_server(
     assert api_env["LEXCREW_REDIS_URL"] == redis_url
     assert api_env["LEXCREW_QDRANT__API_KEY"] == env_example["QDRANT_API_KEY"]
     assert services["worker"]["environment"]["LEXCREW_WORKER__METRICS_PORT"] == "9101"
+    tier = TierSettings(
+        provider="openai",
+        base_model=api_env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__BASE_MODEL"],
+        adapter_tasks=json.loads(api_env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__ADAPTER_TASKS"]),
+    )
+    assert (tier.base_model, tier.adapter_tasks) == ("gemma-3-270m", ("extract",))
 
 
 def test_the_gpu_profile_reserves_an_nvidia_gpu_and_mounts_the_adapters(
@@ -85,6 +92,7 @@ def test_the_self_hosted_tier_follows_the_env_file(
         "SELF_HOSTED_URL": "http://llamacpp:8080/v1",
         "SELF_HOSTED_MODEL": "gemma-3-270m",
         "SELF_HOSTED_STRUCTURED": "gbnf",
+        "SELF_HOSTED_BASE_MODEL": "",
     }
     result = _config(compose_binary, tmp_path, cpu, "cpu")
     assert result.returncode == 0, result.stderr
@@ -92,6 +100,7 @@ def test_the_self_hosted_tier_follows_the_env_file(
     assert env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__BASE_URL"] == "http://llamacpp:8080/v1"
     assert env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__MODEL"] == "gemma-3-270m"
     assert env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__STRUCTURED"] == "gbnf"
+    assert env["LEXCREW_GATEWAY__TIERS__SELF_HOSTED__BASE_MODEL"] == ""  # the LoRA serves all
 
 
 @pytest.mark.parametrize("secret", SECRETS)
