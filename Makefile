@@ -28,12 +28,13 @@ review: $(STAMP)
 	$(BIN)/lexcrew review $(SAMPLE) --out out/$(notdir $(basename $(SAMPLE))).json
 
 # Everything but the suites marked `slow` (each over a minute: LoRA training, the registration
-# gate, durability under restarts); CI runs those too, with `make test-slow`.
+# gate, durability under restarts); CI runs those too, with `make test-slow`. Both print
+# their 15 slowest tests, to see where CI's time goes.
 test: $(STAMP)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" --durations=15
 
 test-slow: $(STAMP)
-	$(BIN)/pytest -q -m slow
+	$(BIN)/pytest -q -m slow --durations=15
 
 test-all: $(STAMP)
 	$(BIN)/pytest -q

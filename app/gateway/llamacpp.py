@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from app.config import ModelSettings
 from app.errors import ModelUnavailableError
+from app.gateway.llamacpp_sampling import grammar_last_sampler
 from app.gateway.prompt_format import to_completion_prompt
 from app.gateway.types import Completion, CompletionRequest
 
@@ -20,6 +21,24 @@ def gbnf_for_schema(schema: str) -> str:
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     return str(json_schema_to_gbnf(schema))
+
+
+def llama_class() -> Any:
+    """llama-cpp-python's Llama, with greedy JSON answers checked token by token against their
+    grammar rather than the grammar run over the whole vocabulary (llamacpp_sampling)."""
+    from llama_cpp import Llama
+
+    class _Llama(Llama):
+        def _init_sampler(self, **options: Any) -> Any:  # type: ignore[override]
+            greedy = options.get("temp") == 0.0 and options.get("logits_processor") is None
+            plain = options.get("repeat_penalty", 1.0) == 1.0 and not (
+                options.get("frequency_penalty") or options.get("presence_penalty")
+            )
+            if options.get("grammar") is None or not (greedy and plain):
+                return super()._init_sampler(**options)
+            return grammar_last_sampler(self, options["grammar"])
+
+    return _Llama
 
 
 class LlamaCppModel:
@@ -38,13 +57,11 @@ class LlamaCppModel:
         tier: str = "self_hosted",
         adapter_tasks: Collection[str] | None = None,
     ) -> None:
-        from llama_cpp import Llama
-
         self.tier = tier
         self._settings = settings
         self._lock = threading.Lock()
         try:
-            self._llama = Llama(
+            self._llama = llama_class()(
                 model_path=str(gguf),
                 n_ctx=settings.n_ctx,
                 n_threads=settings.n_threads,
@@ -86,7 +103,7 @@ class LlamaCppModel:
             failed = llama_cpp.llama_set_adapters_lora(self._llama.ctx, None, 0, None)
         if failed:
             raise ModelUnavailableError("llama.cpp could not switch the LoRA adapter")
-        self._llama.reset()  # type: ignore[no-untyped-call]  # cached prefix: other weights
+        self._llama.reset()  # the cached prefix was computed with the other weights
         self._adapter_on = on
 
     @property

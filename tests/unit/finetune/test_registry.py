@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.config import ModelSettings, Settings
 from app.finetune.gate import beats
-from app.finetune.registry import adapter_in_use, packaged_adapter, register
+from app.finetune.lora import MANIFEST
+from app.finetune.registry import adapter_in_use, adapter_tasks, packaged_adapter, register
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _settings(tmp_path: Path, **model: object) -> Settings:
@@ -67,3 +71,24 @@ def test_an_adapter_wins_on_the_tasks_it_learned_and_loses_nothing_on_the_others
     assert beats(_run(0.1, informed=None, extractor=0.7), _run(0.1, extractor=0.2), tasks)
     # Nothing learned (the base model as candidate): nothing to win.
     assert not beats(_run(0.6, extractor=0.7), _run(0.1, extractor=0.2), ())
+
+
+def test_the_package_ships_the_extractor_adapter_with_the_gates_evidence() -> None:
+    shipped = packaged_adapter()
+    assert shipped is not None and shipped.read_bytes()[:4] == b"GGUF"
+    assert adapter_tasks(shipped) == ("extract",)  # the validator runs on the base weights
+    manifest = json.loads((shipped.parent / MANIFEST).read_text(encoding="utf-8"))
+    evidence = json.loads((shipped.parent / "dev_comparison.json").read_text(encoding="utf-8"))
+    assert manifest["version"] in evidence["new"]["adapter"]
+    assert beats(evidence["new"], evidence["current"], tuple(evidence["trained_for"]))
+    # The peft copy vLLM serves (deploy/adapters/lexcrew) is the same adapter: same rank.
+    peft = ROOT / "deploy" / "adapters" / "lexcrew" / "adapter_config.json"
+    assert json.loads(peft.read_text(encoding="utf-8"))["r"] == manifest["config"]["rank"]
+
+
+def test_an_adapter_without_a_manifest_serves_every_task(tmp_path: Path) -> None:
+    gguf = tmp_path / "lexcrew-lora.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert adapter_tasks(gguf) is None and adapter_tasks(None) is None
+    (tmp_path / MANIFEST).write_text(json.dumps({"tasks": ["extract", "validate"]}))
+    assert adapter_tasks(gguf) == ("extract", "validate")
