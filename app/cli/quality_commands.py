@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from app.cli.common import app, cli_settings, console, say_error
-from app.config import Settings
 
 feedback_app = typer.Typer(no_args_is_help=True, help="Reviewers' verdicts on findings.")
 app.add_typer(feedback_app, name="feedback")
@@ -129,26 +128,9 @@ def finetune_cmd(
     if dev is None:
         console.print("not registered (no --dev): set LEXCREW_MODEL__LORA_PATH to try it")
         return
-    _gate(settings, result.folder, dev)
+    from app.finetune.gate import register_if_better
 
-
-def _gate(settings: Settings, folder: Path, dev: Path) -> bool:
-    """Register the adapter in `folder` if it beats the one in use on dev."""
-    from app.finetune.gate import compare
-    from app.finetune.lora import GGUF_NAME, MANIFEST
-    from app.finetune.registry import adapter_in_use, register
-
-    version = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["version"]
-    current = adapter_in_use(settings)
-    wins, evidence = compare(settings, dev, folder / GGUF_NAME, current, console.print)
-    (folder / "dev_comparison.json").write_text(json.dumps(evidence, indent=2))
-    console.print_json(json.dumps(evidence))
-    if not wins:
-        console.print(f"not registered: it does not beat {current or 'the base model'} on dev")
-        return False
-    entry = register(settings, folder, {"version": version, "dev": evidence})
-    console.print(f"registered {version} ({entry})")
-    return True
+    register_if_better(settings, result.folder, dev, console.print)
 
 
 @app.command("register")
@@ -161,9 +143,10 @@ def register_cmd(
     """Register an adapter trained earlier (or elsewhere) if `lexcrew eval` on dev says it
     beats the adapter in use: the gate `lexcrew finetune --dev` runs after training. Exit 1
     when it does not."""
+    from app.finetune.gate import register_if_better
     from app.finetune.lora import GGUF_NAME, MANIFEST
 
     if not (adapter / GGUF_NAME).is_file() or not (adapter / MANIFEST).is_file():
         raise typer.BadParameter(f"{adapter} has no {GGUF_NAME} and {MANIFEST}")
-    if not _gate(cli_settings(), adapter, dev):
+    if not register_if_better(cli_settings(), adapter, dev, console.print):
         raise typer.Exit(1)

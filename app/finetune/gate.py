@@ -13,16 +13,19 @@ model's answers.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.finetune.registry import adapter_tasks
+from app.finetune.lora import GGUF_NAME, MANIFEST
+from app.finetune.registry import adapter_in_use, adapter_tasks, register
 from app.offline import apply_offline_environment
 
 DECIDING = "accuracy_over_asked"
+EVIDENCE = "dev_comparison.json"  # both dev runs, written beside the adapter
 # Where each task's score sits in a dev_score() result.
 TASK_SCORES = {"extract": "extractor", "validate": "validator"}
 # How much a task the adapter did not learn may lose: 0.02 of accuracy is 4 of the ~200
@@ -73,11 +76,6 @@ def dev_score(settings: Settings, dev: Path, lora: Path | None, scratch: Path) -
     }
 
 
-def trained_tasks(gguf: Path | None) -> tuple[str, ...]:
-    """The tasks an adapter was trained for (none known: nothing it can win on)."""
-    return adapter_tasks(gguf) or ()
-
-
 def _score(result: dict[str, Any], task: str) -> float | None:
     value = result.get(TASK_SCORES[task], {}).get(DECIDING)
     return float(value) if value is not None else None
@@ -115,6 +113,24 @@ def compare(
     log(f"evaluating {dev} with {current or 'the base model'}")
     old = dev_score(settings, dev, current, scratch / "current")
     shutil.rmtree(scratch, ignore_errors=True)
-    tasks = trained_tasks(candidate)
+    tasks = adapter_tasks(candidate) or ()  # none known: nothing it can win on
     evidence = {"new": new, "current": old, "deciding_score": DECIDING, "trained_for": tasks}
     return beats(new, old, tasks), evidence
+
+
+def register_if_better(
+    settings: Settings, folder: Path, dev: Path, log: Callable[[str], None] = print
+) -> bool:
+    """Compare the adapter `lexcrew finetune` wrote in `folder` with the one in use on dev,
+    keep the evidence beside it, and register it for the data dir if it wins."""
+    version = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["version"]
+    current = adapter_in_use(settings)
+    wins, evidence = compare(settings, dev, folder / GGUF_NAME, current, log)
+    (folder / EVIDENCE).write_text(json.dumps(evidence, indent=2), encoding="utf-8")
+    log(json.dumps(evidence, indent=2))
+    if not wins:
+        log(f"not registered: it does not beat {current or 'the base model'} on dev")
+        return False
+    entry = register(settings, folder, {"version": version, "dev": evidence})
+    log(f"registered {version} ({entry})")
+    return True

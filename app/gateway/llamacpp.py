@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 import time
 from collections.abc import Collection
@@ -23,6 +24,7 @@ def gbnf_for_schema(schema: str) -> str:
     return str(json_schema_to_gbnf(schema))
 
 
+@functools.cache
 def llama_class() -> Any:
     """llama-cpp-python's Llama, with greedy JSON answers checked token by token against their
     grammar rather than the grammar run over the whole vocabulary (llamacpp_sampling)."""

@@ -26,7 +26,7 @@ def grammar_last_sampler(llama: Any, grammar: Any) -> Any:
     from llama_cpp import _internals
 
     sampler = _internals.LlamaSampler()  # type: ignore[no-untyped-call]
-    grammar_at = 1  # its place in the chain: after the pre-filter below
+    grammar_sampler: list[Any] = []  # set once the chain holds it, below
 
     def best_if_allowed(candidates: Any) -> None:
         array = candidates.contents
@@ -36,16 +36,16 @@ def grammar_last_sampler(llama: Any, grammar: Any) -> Any:
         one = llama_cpp.llama_token_data_array(
             data=ctypes.pointer(token), size=1, selected=-1, sorted=False
         )
-        grammar_sampler = llama_cpp.llama_sampler_chain_get(sampler.sampler, grammar_at)
-        llama_cpp.llama_sampler_apply(grammar_sampler, ctypes.byref(one))
+        llama_cpp.llama_sampler_apply(grammar_sampler[0], ctypes.byref(one))
         if math.isinf(token.logit):
             return  # not allowed here: the grammar filters every candidate next
-        array.data[0] = llama_cpp.llama_token_data(token.id, float(best["logit"]), 0.0)
+        array.data[0] = token
         array.size = 1
         array.selected = -1
         array.sorted = False
 
     sampler.add_custom(best_if_allowed)
     sampler.add_grammar(llama._model, grammar)
+    grammar_sampler.append(llama_cpp.llama_sampler_chain_get(sampler.sampler, 1))
     sampler.add_greedy()  # type: ignore[no-untyped-call]
     return sampler

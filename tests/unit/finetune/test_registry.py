@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from app.config import ModelSettings, Settings
-from app.finetune.gate import beats
+from app.finetune.gate import EVIDENCE, beats
 from app.finetune.lora import MANIFEST
 from app.finetune.registry import adapter_in_use, adapter_tasks, packaged_adapter, register
 
@@ -78,7 +78,7 @@ def test_the_package_ships_the_extractor_adapter_with_the_gates_evidence() -> No
     assert shipped is not None and shipped.read_bytes()[:4] == b"GGUF"
     assert adapter_tasks(shipped) == ("extract",)  # the validator runs on the base weights
     manifest = json.loads((shipped.parent / MANIFEST).read_text(encoding="utf-8"))
-    evidence = json.loads((shipped.parent / "dev_comparison.json").read_text(encoding="utf-8"))
+    evidence = json.loads((shipped.parent / EVIDENCE).read_text(encoding="utf-8"))
     assert manifest["version"] in evidence["new"]["adapter"]
     assert beats(evidence["new"], evidence["current"], tuple(evidence["trained_for"]))
     # The peft copy vLLM serves (deploy/adapters/lexcrew) is the same adapter: same rank.
