@@ -24,7 +24,11 @@ COPY workers ./workers
 COPY web ./web
 # Three labelled CUAD contracts (CC BY 4.0): the fixed sample of the weekly drift replay.
 COPY samples ./samples
-RUN pip install --no-cache-dir ".[model-server]" \
+# llama.cpp without its AMX kernels, which crash on Gemma 3's Q4_K weights (ggml-org/llama.cpp#20824).
+RUN if [ "$(uname -m)" = x86_64 ]; then \
+      export CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" CXXFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"; \
+    fi \
+ && pip install --no-cache-dir ".[model-server]" \
  && useradd --create-home --uid 10001 lexcrew && mkdir /data && chown lexcrew /data
 USER lexcrew
 # 8000: API (+ /metrics); 9101: a worker's /metrics; 8080: the llama.cpp server.

@@ -6,17 +6,25 @@ STAMP  := $(VENV)/.installed
 SAMPLE ?= samples/AMERICANPHYSICIANSCAPITALINC_03_31_2003-EX-10.26-AGENCY_AGREEMENT.pdf
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# llama-cpp-python is compiled here for this CPU, but without the AMX kernels: on CPUs that
+# have AMX they crash decoding Gemma 3's Q4_K weights (ggml-org/llama.cpp#20824). x86-64 only.
+ifeq ($(shell uname -m),x86_64)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CFLAGS += $(NO_AMX)
+export CXXFLAGS += $(NO_AMX)
+endif
 
 .PHONY: run review bench-api bench-gateway screenshots test test-slow test-all test-unit test-integration lint format eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Reinstall whenever the dependency list changes. torch first, so pip takes the CPU wheel.
+# Reinstall whenever the dependency list changes. torch first, so pip takes the CPU wheel. No
+# wheel cache for the rest: a cached llama-cpp-python may have been built with other flags.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --upgrade "pip>=25" >/dev/null
 	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[dev,model-server]"
+	$(BIN)/pip install --no-cache-dir -e ".[dev,model-server]"
 	touch $(STAMP)
 
 # The service on http://127.0.0.1:8000 (API docs at /docs) with its own worker, no Redis needed.

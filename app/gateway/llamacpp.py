@@ -25,6 +25,15 @@ def gbnf_for_schema(schema: str) -> str:
 
 
 @functools.cache
+def built_with_amx() -> bool:
+    """Whether the installed llama.cpp has its AMX kernels, which crash (a segfault, not an
+    error) decoding Gemma 3's Q4_K weights on CPUs that have AMX (ggml-org/llama.cpp#20824)."""
+    import llama_cpp
+
+    return "AMX_INT8 = 1" in llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+
+
+@functools.cache
 def llama_class() -> Any:
     """llama-cpp-python's Llama, with greedy JSON answers checked token by token against their
     grammar rather than the grammar run over the whole vocabulary (llamacpp_sampling)."""
@@ -62,6 +71,12 @@ class LlamaCppModel:
         self.tier = tier
         self._settings = settings
         self._lock = threading.Lock()
+        if built_with_amx():
+            raise ModelUnavailableError(
+                "llama-cpp-python was built with llama.cpp's AMX kernels, which crash on this "
+                "model; rebuild it without them: `make clean` then `make run` (the Makefile "
+                "sets the compiler flags)"
+            )
         try:
             self._llama = llama_class()(
                 model_path=str(gguf),
