@@ -57,8 +57,8 @@ class LlamaCppModel:
 
     The LoRA serves only `adapter_tasks` (None: every task): an adapter trained for the
     extractor answers the extractor, and the validator's question goes to the base model, as
-    vLLM serves the base and the adapter under two model names. Switching clears the prompt
-    cache, whose keys and values were computed with the other weights.
+    vLLM serves the base and the adapter under two model names. No call reuses the previous
+    call's prompt cache (see `complete`).
     """
 
     def __init__(
@@ -107,6 +107,10 @@ class LlamaCppModel:
             self.adapter_tasks is None or task in self.adapter_tasks
         )
 
+    def on_base_weights(self, task: str) -> bool:
+        """Whether this task is answered without weights trained for it (TunedModel)."""
+        return not self.serves_with_adapter(task)
+
     def _switch_adapter(self, on: bool) -> None:
         """Put the LoRA on or off the context (under the lock)."""
         if on == self._adapter_on:
@@ -120,7 +124,6 @@ class LlamaCppModel:
             failed = llama_cpp.llama_set_adapters_lora(self._llama.ctx, None, 0, None)
         if failed:
             raise ModelUnavailableError("llama.cpp could not switch the LoRA adapter")
-        self._llama.reset()  # the cached prefix was computed with the other weights
         self._adapter_on = on
 
     @property
@@ -152,6 +155,12 @@ class LlamaCppModel:
         started = time.perf_counter()
         with self._lock:
             self._switch_adapter(self.serves_with_adapter(request.task))
+            # Every prompt is evaluated from its first token. The previous call's cached
+            # prefix may come from the other weights (adapter on or off); and even from the
+            # same weights, reusing it splits the prompt into other batches, whose logits
+            # differ in the last bits, enough to change a greedy answer: the same document
+            # got another value depending on what was reviewed before it (seen on CUAD dev).
+            self._llama.reset()
             tokens = self._fit_prompt(prompt, max_tokens)
             try:
                 raw = self._llama.create_completion(
