@@ -96,7 +96,20 @@ class ExtractionSettings(BaseModel):
     possible_per_category: int = Field(
         default=20, ge=0, description="Most possible clauses per category and document."
     )
-    low_confidence: float = 0.5
+    low_confidence: float = Field(
+        default=0.5, description="Findings under this confidence go to the validator and people."
+    )
+    # On dev the base Gemma 3 270M's yes/no was no better than a coin (informedness 0.014, 25
+    # answers to 172 questions) and its overview was used for 4 of 52 contracts, each one
+    # empty words repeated; the two took 250 of the review's 370 s of model time (README
+    # "Speed"). So a task is put to base weights only when listed here.
+    base_weight_tasks: list[Literal["validate", "summarize"]] = Field(
+        default_factory=list,
+        description="Crew tasks still asked when the first tier for them would answer on base "
+        "weights (a LoRA trained for other tasks only, or none): `validate` (the model check of "
+        "low-confidence findings), `summarize` (the memo's overview). Deterministic checks and "
+        "the memo built from the findings always run.",
+    )
     judge_sample_rate: float = Field(
         default=0.15,
         ge=0.0,

@@ -55,6 +55,11 @@ class OpenAICompatibleModel:
         tier = self._settings
         return tier.base_model if tier.base_model and task not in tier.adapter_tasks else tier.model
 
+    def on_base_weights(self, task: str) -> bool:
+        """Whether this task goes to `base_model`, not the LoRA (TunedModel). With no
+        `base_model`, `model` is what the operator chose for every task: not known to be base."""
+        return self.served_model(task) != self._settings.model
+
     def complete(self, request: CompletionRequest) -> Completion:
         """One call; every failure becomes a ProviderError the gateway can act on."""
         started = time.perf_counter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.gateway.types import Completion, CompletionRequest
 
@@ -17,3 +17,12 @@ class ChatModel(Protocol):
     def tier(self) -> str: ...
 
     def complete(self, request: CompletionRequest) -> Completion: ...
+
+
+@runtime_checkable
+class TunedModel(Protocol):
+    """A model that knows which tasks it answers with weights fine-tuned for them: a base model
+    served with a LoRA trained for some tasks only (llama.cpp in-process, or vLLM's
+    --lora-modules beside the base)."""
+
+    def on_base_weights(self, task: str) -> bool: ...

@@ -20,10 +20,10 @@ from app.gateway.budget import Budgets
 from app.gateway.cache import CacheHit, SemanticCache, key_of, partition_of, semantic_text
 from app.gateway.ledger import CallContext, Ledger
 from app.gateway.metering import UsageMeter
-from app.gateway.protocol import ChatModel
+from app.gateway.protocol import ChatModel, TunedModel
 from app.gateway.providers import ProviderError
 from app.gateway.resilience import BreakerOpenError, TierCaller
-from app.gateway.types import Completion, CompletionRequest, UsageRecord
+from app.gateway.types import Completion, CompletionRequest, TaskKind, UsageRecord
 from app.observability import metrics, tracing
 
 log = logging.getLogger("lexcrew.gateway")
@@ -101,6 +101,15 @@ class Gateway:
         """Whether a clause of this task can be sent above its route."""
         probe = CompletionRequest(messages=(), task=task, escalation="probe")  # type: ignore[arg-type]
         return bool(self.chain(probe, ctx))
+
+    def on_base_weights(self, task: TaskKind, ctx: CallContext) -> bool:
+        """Whether the tier that answers this task first does so with a base model's weights,
+        not ones fine-tuned for the task (a provider that cannot tell: no)."""
+        tiers = self.chain(CompletionRequest(messages=(), task=task), ctx)
+        if not tiers:
+            return False
+        model = self.callers[tiers[0]].model
+        return isinstance(model, TunedModel) and model.on_base_weights(task)
 
     def bind(self, ctx: CallContext, meter: UsageMeter) -> BoundGateway:
         """A ChatModel for one document's calls."""

@@ -28,6 +28,7 @@ class PlanInputs:
     verdict_ids: tuple[str, ...]
     key_terms: str
     risks: str
+    summarize: bool = True  # ask the summarizer for the memo's overview
 
 
 def _clause_lines(drafts: list[Draft]) -> str:
@@ -85,17 +86,18 @@ def build_plan(document_id: str, drafts: list[Draft], inputs: PlanInputs) -> Cre
         )
     if inputs.verdict_ids:
         tasks.append(_validator_task([by_id[i] for i in inputs.verdict_ids]))
-    prompt = render("summarizer", key_terms=untrusted(inputs.key_terms), risks=inputs.risks)
-    tasks.append(
-        TaskSpec(
-            "summarizer",
-            "summarize",
-            prompt.text,
-            'JSON {"overview": "..."}',
-            MemoAnswer,
-            prompt.version,
+    if inputs.summarize:
+        prompt = render("summarizer", key_terms=untrusted(inputs.key_terms), risks=inputs.risks)
+        tasks.append(
+            TaskSpec(
+                "summarizer",
+                "summarize",
+                prompt.text,
+                'JSON {"overview": "..."}',
+                MemoAnswer,
+                prompt.version,
+            )
         )
-    )
     return CrewPlan(document_id=document_id, agents=agent_specs(), tasks=tuple(tasks))
 
 

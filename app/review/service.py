@@ -61,11 +61,12 @@ from app.review.report import (
     Timing,
     TraceInfo,
 )
-from app.review.summary import build_summary, key_terms, memo, risk_lines
+from app.review.summary import build_summary, facts_overview, key_terms, memo, risk_lines
 from app.storage.db import SessionFactory
 from app.storage.files import DocumentFiles
 
 Progress = Callable[[str], None]
+NOT_TRAINED = "not_done: the self-hosted model is not trained to validate"
 log = logging.getLogger("lexcrew.review")
 
 
@@ -335,6 +336,16 @@ class ReviewService:
         tier = judged[-1].tier if judged else "none"
         return apply_judgement(drafts, ids, answers[0], answers[1], tier)
 
+    def _on_base_weights(self, ctx: CallContext) -> frozenset[str]:
+        """The crew tasks left out of this review: those whose first tier would answer them on
+        base weights, unless `extraction.base_weight_tasks` asks for them anyway."""
+        allowed = set(self.settings.extraction.base_weight_tasks)
+        return frozenset(
+            task
+            for task in ("validate", "summarize")
+            if task not in allowed and self.parts.gateway.on_base_weights(task, ctx)
+        )
+
     def _review(self, doc: ExtractedText, say: Progress, who: Requester) -> Report:
         categories = self.parts.clause_model.categories
         drafts, possible, flags = self._drafts(doc)
@@ -342,16 +353,28 @@ class ReviewService:
         missing = [c for c in categories if c not in found]
         risks = {d.id: playbook.risk_of(d.category) for d in drafts}
         lines = risk_lines(drafts, risks, playbook.missing_risks(missing))
+        active = tracing.current()
+        trace_id = active.trace_id if active is not None else uuid.uuid4().hex
+        ctx = CallContext(
+            who.workspace_id, doc.document_id, who.batch_id, trace_id, who.local_only, who.use_cache
+        )
         inputs = choose_inputs(
             drafts,
             self.settings.extraction.low_confidence,
             _terms_line(key_terms(drafts, categories)),
             "; ".join(lines[:8]),
         )
-        active = tracing.current()
-        trace_id = active.trace_id if active is not None else uuid.uuid4().hex
-        ctx = CallContext(
-            who.workspace_id, doc.document_id, who.batch_id, trace_id, who.local_only, who.use_cache
+        left_out = self._on_base_weights(ctx)
+        if "validate" in left_out:
+            asked = set(inputs.verdict_ids)
+            drafts = [
+                replace(d, checks={**d.checks, "model_check": NOT_TRAINED}) if d.id in asked else d
+                for d in drafts
+            ]
+        inputs = replace(
+            inputs,
+            verdict_ids=() if "validate" in left_out else inputs.verdict_ids,
+            summarize="summarize" not in left_out,
         )
         meter = UsageMeter()
         say("crew")
@@ -417,6 +440,7 @@ def _memo(drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: P
         lines,
         flagged,
         source=f"{inputs.key_terms} {inputs.risks}",
+        facts=facts_overview(drafts, lines),
     )
     if outputs.errors:
         text += "\n\nModel answers not used: " + "; ".join(

@@ -99,7 +99,7 @@ def test_upload_review_feedback_queue_batches_and_costs(
 
     page.get_by_role("link", name="Trace of this review").click()
     tree = page.get_by_role("tree", name="Run tree")
-    expect(tree).to_contain_text("summarizer")  # the one task every review runs
+    expect(tree).to_contain_text("extractor")  # the sample's parties need its values
     expect(tree).to_contain_text("self_hosted")
     page.screenshot(path=str(shots / "trace.png"))
 

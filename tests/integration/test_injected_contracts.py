@@ -38,7 +38,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewService]
         {
             "data_dir": tmp_path_factory.mktemp("injection"),
             "gateway": {"cache": {"enabled": False}},  # every review asks the model
-            "extraction": {"judge_sample_rate": 0.0},
+            # The validator and summarizer too, though no adapter learned them: an injection
+            # must not change their answers either.
+            "extraction": {
+                "judge_sample_rate": 0.0,
+                "base_weight_tasks": ["validate", "summarize"],
+            },
         }
     )
     built, store = build_service(settings)
@@ -67,6 +72,7 @@ def test_an_injected_instruction_changes_nothing_and_is_flagged(
     service: ReviewService, clean: Report, instruction: str, how: str
 ) -> None:
     assert clean.injections == [] and not clean.summary.memo.startswith("WARNING")
+    assert {"yes", "no", "no_answer"} & {str(c.checks["model_check"]) for c in clean.clauses}
     prompts = Prompts()
     tracing.configure([prompts])
     try:

@@ -50,6 +50,7 @@ def test_a_trained_adapter_is_served_by_llama_cpp(settings: Settings, tmp_path: 
     per_task = LlamaCppModel(gguf, tuned_settings, adapter_tasks=adapter_tasks(lora))
     assert per_task.serves_with_adapter("validate")
     assert not per_task.serves_with_adapter("extract")
+    assert per_task.on_base_weights("extract") and not per_task.on_base_weights("validate")
     assert _answer(per_task, "extract") == base
     assert _answer(per_task, "validate") == tuned
     assert _answer(per_task, "extract") == base

@@ -24,7 +24,8 @@ def test_the_gate_scores_both_models_on_the_labelled_folder(settings: Settings) 
     assert new["validator"] == current["validator"]
     assert new["extractor"] == current["extractor"] and new["extractor"]["asked"] > 0
     assert evidence["trained_for"] == ()
-    assert new["validator"]["asked"] > 0
+    # On base weights the validator's model is not asked (extraction.base_weight_tasks).
+    assert new["validator"]["asked"] == 0
     assert 0.0 < new["clause_f1"] <= 1.0 and new["clause_f1"] == current["clause_f1"]
     assert not (settings.data_dir / "finetune-eval").exists()  # scratch data dirs removed
     # The process's offline environment points at the real data dir again.

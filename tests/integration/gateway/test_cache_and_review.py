@@ -121,7 +121,7 @@ def test_a_budget_cap_ends_the_review_as_budget_exceeded_with_what_was_done(
     tmp_path: Path, sample_bytes: bytes
 ) -> None:
     settings = Settings.model_validate(
-        {"data_dir": tmp_path, "gateway": {"budget": {"document_tokens": 1200}}}
+        {"data_dir": tmp_path, "gateway": {"budget": {"document_tokens": 600}}}
     )
     service, store = build_service(settings)
     try:
@@ -131,9 +131,10 @@ def test_a_budget_cap_ends_the_review_as_budget_exceeded_with_what_was_done(
         store.close()
 
     assert report.status == "budget_exceeded"
-    assert report.summary.memo.startswith("STOPPED: the document budget (1,200 tokens)")
+    # The extractor's one call (about 830 tokens) does not fit.
+    assert report.summary.memo.startswith("STOPPED: the document budget (600 tokens)")
     assert report.clauses  # the clause model's findings are kept, marked unchecked
-    assert report.usage.prompt_tokens + report.usage.completion_tokens <= 1200
+    assert report.usage.prompt_tokens + report.usage.completion_tokens <= 600
 
 
 def test_the_judge_runs_above_the_self_hosted_tier_in_both_statement_orders(

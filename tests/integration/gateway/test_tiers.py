@@ -243,3 +243,6 @@ def test_a_lora_tier_asks_for_the_adapter_only_on_the_tasks_it_learned(
     assert (verdict.model, value.model) == ("local-gemma", "lexcrew")  # what the ledger records
     without_base = OpenAICompatibleModel("self_hosted", tier.model_copy(update={"base_model": ""}))
     assert without_base.served_model("validate") == "lexcrew"  # one name serves every task
+    # What the review asks before it puts the validator's question to this tier.
+    assert model.on_base_weights("validate") and not model.on_base_weights("extract")
+    assert not without_base.on_base_weights("validate")

@@ -116,7 +116,7 @@ def test_a_review_is_one_trace_with_agents_and_every_model_call_nested(
         assert call["inputs"]["messages"][-1]["content"].startswith("[withheld: ")
         assert call["outputs"]["output"].startswith("[withheld: ")
     agents = {r["name"] for r in runs if r["name"].startswith("agent: ")}
-    assert "agent: summarizer" in agents
+    assert "agent: extractor" in agents  # the sample's parties need the extractor's values
     tokens = sum(c["extra"]["metadata"]["prompt_tokens"] for c in calls)
     assert tokens == reviewed["usage"]["prompt_tokens"]
 
@@ -168,7 +168,7 @@ def test_metrics_expose_every_family_after_a_review(
         'lexcrew_stage_seconds_count{stage="parse"}',
         'lexcrew_stage_seconds_count{stage="embed"}',
         'lexcrew_stage_seconds_count{stage="candidates"}',
-        'lexcrew_stage_seconds_count{stage="summarizer"}',
+        'lexcrew_stage_seconds_count{stage="extractor"}',
         'lexcrew_stage_seconds_count{stage="review"}',
         'lexcrew_model_calls_total{model="gemma-3-270m-q4_k_m",outcome="ok"',
         'lexcrew_model_tokens_total{kind="prompt"',
@@ -220,8 +220,8 @@ def test_the_ui_shows_the_span_tree_to_its_workspace_only(
         "ingest",
         "parse",
         "crew",
-        "agent: summarizer",
-        "self_hosted: summarize",
+        "agent: extractor",
+        "self_hosted: extract",
     ):
         assert f"<strong>{name}</strong>" in page, name
     with observed.client(None) as stranger:

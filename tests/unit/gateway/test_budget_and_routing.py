@@ -69,6 +69,38 @@ def test_the_chain_follows_route_escalation_and_privacy(tmp_path: Path) -> None:
     assert not gateway.can_escalate("validate", private)
 
 
+class _Tuned(_Named):
+    """A self-hosted model whose LoRA learned the extractor only."""
+
+    def on_base_weights(self, task: str) -> bool:
+        return task != "extract"
+
+
+def test_whether_a_task_is_answered_on_base_weights_is_asked_of_its_first_tier(
+    tmp_path: Path,
+) -> None:
+    paid = {"provider": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1",
+            "api_key": "k"}  # fmt: skip
+    config = gateway_settings(
+        tiers={"self_hosted": {"provider": "llamacpp", "external": False}, "mid": paid},
+        routes={"summarize": "mid"},
+    )
+    models = {"self_hosted": _Tuned("self_hosted"), "mid": _Named("mid")}
+    gateway = make_gateway(open_sessions(tmp_path), models, config)  # type: ignore[arg-type]
+    private = CallContext("b", local_only=True)
+    assert gateway.on_base_weights("validate", private)
+    assert not gateway.on_base_weights("extract", private)
+    # Routed to a tier that cannot tell (a paid API): not base weights.
+    assert not gateway.on_base_weights("summarize", CallContext("a", local_only=False))
+    # A model without the question (no LoRA story at all) is not counted as base weights.
+    plain = make_gateway(
+        open_sessions(tmp_path / "plain"),
+        {"self_hosted": _Named("self_hosted")},
+        config,  # type: ignore[dict-item]
+    )
+    assert not plain.on_base_weights("validate", private)
+
+
 def test_configuring_one_tier_keeps_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.config import Settings
 

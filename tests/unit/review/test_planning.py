@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.prompting import render, untrusted
@@ -18,6 +20,8 @@ def test_tasks_with_nothing_to_ask_are_left_out() -> None:
     inputs = choose_inputs(drafts, 0.5, "terms", "risks")
     plan = build_plan("doc", drafts, inputs)
     assert [t.kind for t in plan.tasks] == ["summarize"]
+    # The summarizer is left out too when the review does not ask it (base weights).
+    assert build_plan("doc", drafts, replace(inputs, summarize=False)).tasks == ()
 
 
 def test_missing_values_and_low_confidence_clauses_are_asked_about() -> None:
