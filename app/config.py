@@ -100,9 +100,9 @@ class ExtractionSettings(BaseModel):
         default=0.5, description="Findings under this confidence go to the validator and people."
     )
     # On dev the base Gemma 3 270M's yes/no was no better than a coin (informedness 0.014, 25
-    # answers to 172 questions) and its overview was used for 4 of 52 contracts, each one
-    # empty words repeated; the two took 250 of the review's 370 s of model time (README
-    # "Speed"). So a task is put to base weights only when listed here.
+    # answers to 172 questions) and its overview was used for 4 of 52 contracts, none saying
+    # anything; the two took 250 of the review's 370 s of model time (README "Speed"). So a
+    # task is put to base weights only when listed here.
     base_weight_tasks: list[Literal["validate", "summarize"]] = Field(
         default_factory=list,
         description="Crew tasks still asked when the first tier for them would answer on base "
