@@ -74,6 +74,10 @@ class UploadSettings(BaseModel):
         return int(self.max_zip_total_mb * 1024 * 1024)
 
 
+# The crew tasks a review may leave out when only base weights would answer them.
+BaseWeightTask = Literal["validate", "summarize"]
+
+
 class ExtractionSettings(BaseModel):
     """The clause model that finds candidate clauses."""
 
@@ -103,7 +107,7 @@ class ExtractionSettings(BaseModel):
     # answers to 172 questions) and its overview was used for 4 of 52 contracts, none saying
     # anything; the two took 250 of the review's 370 s of model time (README "Speed"). So a
     # task is put to base weights only when listed here.
-    base_weight_tasks: list[Literal["validate", "summarize"]] = Field(
+    base_weight_tasks: list[BaseWeightTask] = Field(
         default_factory=list,
         description="Crew tasks still asked when the first tier for them would answer on base "
         "weights (a LoRA trained for other tasks only, or none): `validate` (the model check of "

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from typing import get_args
 
-from app.config import Settings
+from app.config import BaseWeightTask, Settings
 from app.errors import BudgetExceededError, LexcrewError
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
@@ -342,7 +343,7 @@ class ReviewService:
         allowed = set(self.settings.extraction.base_weight_tasks)
         return frozenset(
             task
-            for task in ("validate", "summarize")
+            for task in get_args(BaseWeightTask)
             if task not in allowed and self.parts.gateway.on_base_weights(task, ctx)
         )
 
@@ -352,7 +353,8 @@ class ReviewService:
         found = {d.category for d in drafts}
         missing = [c for c in categories if c not in found]
         risks = {d.id: playbook.risk_of(d.category) for d in drafts}
-        lines = risk_lines(drafts, risks, playbook.missing_risks(missing))
+        absent = playbook.missing_risks(missing)
+        lines = risk_lines(drafts, risks, absent)
         active = tracing.current()
         trace_id = active.trace_id if active is not None else uuid.uuid4().hex
         ctx = CallContext(
@@ -387,7 +389,7 @@ class ReviewService:
                 stop = exc
         if stop is None:
             drafts = self._judge(doc, drafts, ctx, meter)
-        memo_text = _memo(drafts, outputs, lines, inputs)
+        memo_text = _memo(drafts, outputs, lines, inputs, facts_overview(drafts, risks, absent))
         if flags:
             pages = ", ".join(str(p) for p in sorted({f.page for f in flags}))
             memo_text = (
@@ -432,7 +434,9 @@ def describe_outcome(root: Span, report: Report) -> None:
     }
 
 
-def _memo(drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: PlanInputs) -> str:
+def _memo(
+    drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: PlanInputs, facts: str
+) -> str:
     overview = outputs.answers.get("summarize")
     flagged = [d for d in drafts if d.checks.get("flagged") is True]
     text = memo(
@@ -440,7 +444,7 @@ def _memo(drafts: list[Draft], outputs: CrewOutputs, lines: list[str], inputs: P
         lines,
         flagged,
         source=f"{inputs.key_terms} {inputs.risks}",
-        facts=facts_overview(drafts, lines),
+        facts=facts,
     )
     if outputs.errors:
         text += "\n\nModel answers not used: " + "; ".join(

@@ -50,9 +50,10 @@ def key_terms(drafts: list[Draft], categories: tuple[str, ...]) -> dict[str, str
     return terms
 
 
-def facts_overview(drafts: list[Draft], lines: list[str]) -> str:
+def facts_overview(drafts: list[Draft], risks: dict[str, Risk], missing: dict[str, Risk]) -> str:
     """The memo's overview from the findings alone (names, dates, law, risk counts): every
-    word of it is a finding's value or ours, so it cannot say what the contract does not."""
+    word of it is a finding's value or ours, so it cannot say what the contract does not.
+    `risks` and `missing` are what `risk_lines` lists (by clause id; by absent category)."""
     parts = []
     for category, form, quoted in OVERVIEW_TERMS:
         values = _values(drafts, category)
@@ -63,8 +64,8 @@ def facts_overview(drafts: list[Draft], lines: list[str]) -> str:
         more = len(values) - OVERVIEW_VALUES
         parts.append(form.format(named + (f" and {more} more" if more > 0 else "")))
     head = "; ".join(parts) if parts else "no title, parties, dates or governing law found"
-    high = sum("] high: " in line for line in lines)
-    medium = sum("] medium: " in line for line in lines)
+    severities = [risks[d.id].severity for d in drafts] + [r.severity for r in missing.values()]
+    high, medium = severities.count("high"), severities.count("medium")
     found = len({d.category for d in drafts})
     return (
         f"{head}. {len(drafts)} findings in {found} categories; "

@@ -70,14 +70,14 @@ def test_the_overview_from_the_findings_names_title_parties_dates_law_and_risk_c
     ]
     risks = {d.id: Risk(severity="low", reason="r") for d in drafts}
     risks["c4"] = Risk(severity="high", reason="r")
-    lines = risk_lines(drafts, risks, {"Cap On Liability": Risk(severity="medium", reason="r")})
-    assert facts_overview(drafts, lines) == (
+    missing = {"Cap On Liability": Risk(severity="medium", reason="r")}
+    assert facts_overview(drafts, risks, missing) == (
         'AGENCY AGREEMENT; between "Party 0", "Party 1", "Party 2" and 2 more; '
         "dated 2003-03-31; "
         "governed by the law of Nevada. 9 findings in 5 categories; 1 high and 1 medium "
         "risks below."
     )
-    assert facts_overview([], []).startswith("no title, parties, dates or governing law found.")
+    assert facts_overview([], {}, {}).startswith("no title, parties, dates or governing law found.")
 
 
 def test_key_terms_prefer_normalised_values_in_playbook_order() -> None:
