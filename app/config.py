@@ -84,7 +84,11 @@ class ExtractionSettings(BaseModel):
     threshold_scale: float = Field(
         default=1.0, description="Multiplies every per-category threshold of the clause model."
     )
-    max_clauses_per_category: int = 10
+    max_clauses_per_category: int = Field(
+        default=10,
+        description="Most findings per category of the clause model; the phrase model's "
+        "categories (parties, title, dates) have their own cap, chosen on train.",
+    )
     # Chosen by cross-validation on CUAD train (bench/cv_pipeline.py): with the rescorer, not
     # merging adjacent units gave clause F1 0.647, merging them 0.636.
     merge_adjacent: bool = Field(

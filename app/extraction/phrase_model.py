@@ -22,7 +22,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from app.errors import ConfigurationError
 from app.extraction import shipped_folder
-from app.extraction.phrases import GENERATORS, Phrase, distinct_phrases
+from app.extraction.phrases import GENERATORS, SIGNING, NamedPlaces, Phrase, distinct_phrases
 from app.extraction.trees import TreeEnsemble
 
 MODEL_BASENAME = "phrase_model"
@@ -41,8 +41,11 @@ def _position(start: int) -> str:
     return "pos>3000"
 
 
-def phrase_features(text: str, phrase: Phrase, count: int) -> str:
-    """Describe a candidate as space-separated binary features."""
+def phrase_features(
+    text: str, phrase: Phrase, count: int, places: NamedPlaces | None = None
+) -> str:
+    """Describe a candidate as space-separated binary features (`places`, for the categories
+    that sign: whether the contract names it both in its head and in a signature block)."""
     words = text[phrase.start : phrase.end].split()
     left = text[max(0, phrase.start - 80) : phrase.start].lower().split()[-5:]
     right = text[phrase.end : phrase.end + 80].lower().split()[:5]
@@ -58,6 +61,8 @@ def phrase_features(text: str, phrase: Phrase, count: int) -> str:
         f"caps={''.join(words).isupper()}",
         f"line_start={phrase.start == 0 or text[phrase.start - 1] == chr(10)}",
     ]
+    if places is not None:
+        features.append(f"head_and_signature={places.in_both(phrase_text)}")
     features += [f"w={w.lower()}" for w in words[:16]]
     features += [f"l={w}" for w in left] + [f"r={w}" for w in right]
     if left:
@@ -160,7 +165,10 @@ class PhraseModel:
     def scored(self, text: str, category: str) -> list[ScoredPhrase]:
         """Return every phrase the category's generator proposes, best first."""
         candidates = distinct_phrases(text, GENERATORS[category])
-        probs = self.probabilities(category, [phrase_features(text, p, n) for p, n in candidates])
+        places = NamedPlaces.of(text) if category in SIGNING else None
+        probs = self.probabilities(
+            category, [phrase_features(text, p, n, places) for p, n in candidates]
+        )
         model = self.models[category]
         if model.second is not None and candidates:
             phrases = [p for p, _ in candidates]

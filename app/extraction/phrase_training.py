@@ -21,11 +21,11 @@ from app.extraction.phrase_model import (
     context_features,
     phrase_features,
 )
-from app.extraction.phrases import GENERATORS, Phrase, distinct_phrases
+from app.extraction.phrases import GENERATORS, SIGNING, NamedPlaces, Phrase, distinct_phrases
 from app.extraction.training import LabelledContract
 from app.extraction.trees import TreeEnsemble
 
-TOP_K_CHOICES = {"Parties": range(1, 16)}
+TOP_K_CHOICES = {"Parties": (*range(1, 16), 20, 30, 50)}
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.05), 2)
 # The second pass is kept for a category only when it beats the first by this much of CV F1.
 MIN_SECOND_GAIN = 0.005
@@ -59,12 +59,13 @@ def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
     for index, contract in enumerate(contracts):
         gold = [gold_words(g) for g in contract.labels.get(category, [])]
         gold_counts.append(len(gold))
+        places = NamedPlaces.of(contract.text) if category in SIGNING else None
         for phrase, count in distinct_phrases(contract.text, GENERATORS[category]):
             words = normalize_words(contract.text[phrase.start : phrase.end])
             hits = frozenset(k for k, g in enumerate(gold) if is_match(words, g))
             matched.append(hits)
             labels.append(bool(hits))
-            features.append(phrase_features(contract.text, phrase, count))
+            features.append(phrase_features(contract.text, phrase, count, places))
             groups.append(index)
             phrases.append(phrase)
     return PhraseData(

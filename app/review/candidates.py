@@ -88,7 +88,9 @@ def phrase_candidates(
             for s in model.scored(doc.text, category)
         ]
         above = sum(1 for c in ranked if c.confidence >= cut)
-        taken = min(params.top_k, above, options.max_clauses_per_category)
+        # The phrase model's own cap (top_k, chosen by cross-validation on train) bounds its
+        # categories: a consortium agreement may name fifty parties.
+        taken = min(params.top_k, above)
         found.findings.extend(ranked[:taken])
         found.possible.extend(_possible(ranked[taken:], options))
     return found

@@ -4,16 +4,22 @@ from pathlib import Path
 
 import numpy as np
 
+from app.config import ExtractionSettings
 from app.extraction.phrase_model import PhraseModel, phrase_features
 from app.extraction.phrase_training import _choose, phrase_data
 from app.extraction.phrases import (
+    HEAD_CHARS,
+    NamedPlaces,
     date_phrases,
     distinct_phrases,
     effective_phrases,
     party_phrases,
+    signature_regions,
     title_phrases,
 )
 from app.extraction.training import LabelledContract
+from app.ingestion.types import ExtractedText
+from app.review.candidates import phrase_candidates
 
 PREAMBLE = (
     "EXHIBIT 10.1\n"
@@ -180,3 +186,78 @@ def test_context_features_see_the_other_forms_of_a_term() -> None:
     assert context[0, 1] == 0.0 and context[0, 2] == 1.0  # the best candidate: rank 0, ratio 1
     company = [i for i, p in enumerate(phrases) if p.kind == "company"]
     assert company and all(context[i, 10] == 1.0 and context[i, 11] == 0.0 for i in company)
+
+
+CARRIERS = [
+    "ABS Telecom plc",
+    "AT&T Corp.",
+    "BC TEL",
+    "Belgacom S.A.",
+    "BellSouth International, Inc.",
+    "Carrier 1 AG",
+    "Com Tech International Corporation",
+    "Deutsche Telekom AG",
+    "Energis Communications Limited",
+    "France Telecom",
+    "IXNET Limited",
+    "KPN Telecom B.V.",
+    "Sonera Ltd.",
+    "Swisscom Ltd",
+    "Telenor Global Services AS",
+    "Singapore Telecommunications Limited",
+    "Japan Telecom Co., Ltd.",
+    "MCI International Inc.",
+    "Sprint Communications Company L.P.",
+    "RSL Communications Limited",
+    "Swisscom North America Inc.",
+]
+
+
+def _consortium() -> str:
+    """A construction and maintenance agreement whose parties are named only where they sign."""
+    head = (
+        "CONSTRUCTION AND MAINTENANCE AGREEMENT\n"
+        "This Agreement is made as of September 2, 1998 between the parties whose names are "
+        'set out at the end (hereinafter collectively called "Parties").\n'
+    )
+    body = "The Parties shall share the cost of the cable system in proportion to capacity.\n"
+    text = head + body * (HEAD_CHARS // len(body) + 1)
+    text += "IN WITNESS WHEREOF the Parties have severally subscribed these presents.\n\n"
+    for name in CARRIERS:
+        text += f"     For and on behalf of      {name}\n\n     ---------------------------\n\n"
+    return text + "     September 2, 1998\n\n     GLOBAL ONE COMMUNICATIONS, INC.\n"
+
+
+def test_names_in_signature_blocks_after_the_head_are_candidates() -> None:
+    text = _consortium()
+    (start, end), *_ = signature_regions(text)
+    assert start == text.index("IN WITNESS") > HEAD_CHARS and end > start
+    signed = {
+        text[p.start : p.end] for p in party_phrases(text) if p.kind in {"sig_company", "sig_line"}
+    }
+    assert set(CARRIERS) <= signed  # with a company suffix or without ("BC TEL")
+    # A name on the line under a date is not joined to it across the line break.
+    assert "GLOBAL ONE COMMUNICATIONS, INC." in signed
+    assert not any("1998" in name and "GLOBAL" in name for name in signed)
+    assert "For and on behalf of" not in " ".join(signed)
+
+
+def test_a_name_in_the_head_and_in_a_signature_block_is_told_apart() -> None:
+    text = PREAMBLE + "x " * HEAD_CHARS + "IN WITNESS WHEREOF\nACME WIDGETS CORP.\nBy: J. Doe\n"
+    places = NamedPlaces.of(text)
+    assert places.in_both("Acme Widgets Corp.")  # case and punctuation aside
+    assert not places.in_both("Globex Holdings, LLC")  # never signs
+    assert not NamedPlaces.of(PREAMBLE).in_both("Acme Widgets Corp.")  # no signature block
+    features = phrase_features(text, party_phrases(text)[0], 1, places)
+    assert "head_and_signature=True" in features.split()
+
+
+def test_the_shipped_model_finds_parties_named_only_where_they_sign_more_than_ten() -> None:
+    model = PhraseModel.load()
+    text = _consortium()
+    found = {text[s.start : s.end] for s in model.score(text, "Parties")}
+    assert len(found & set(CARRIERS)) > 10, found
+    # The review keeps them all: the phrase model's own cap, not the clause model's 10.
+    doc = ExtractedText.from_pages("d1", "consortium.pdf", [text])
+    review = phrase_candidates(doc, model, ExtractionSettings())
+    assert {c.text for c in review.findings if c.category == "Parties"} == found
