@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import types
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.gateway.types import TaskKind
+
+ENV_PREFIX = "LEXCREW_"
 
 
 def _default_data_dir() -> Path:
@@ -242,8 +247,10 @@ class TierSettings(BaseModel):
     )
     adapter_tasks: tuple[TaskKind, ...] = Field(
         default=("extract",),
-        description="With `base_model` set: the crew tasks the LoRA (`model`) was trained for "
-        "(its finetune.json `tasks`).",
+        description="With `base_model` or `adapter` set: the crew tasks the LoRA was trained "
+        "for (its finetune.json `tasks`). The others go to `base_model`, or, with no "
+        "`base_model`, to the same weights, and count as untrained: the review leaves out the "
+        "validator and summarizer there unless `extraction.base_weight_tasks` lists them.",
     )
     base_url: str | None = None
     api_key: SecretStr | None = None
@@ -378,7 +385,7 @@ class Settings(BaseSettings):
     """Everything lexcrew reads from its environment, with defaults for the embedded mode."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LEXCREW_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
     )
 
     env: Literal["development", "production"] = Field(
@@ -435,3 +442,39 @@ class Settings(BaseSettings):
         """Create the data dir and its sub-folders."""
         for path in (self.documents_dir, self.qdrant_dir, self.models_dir, self.cache_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` -> X; anything else unchanged."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kept = [a for a in get_args(annotation) if a is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
+
+
+def _names_a_setting(parts: list[str]) -> bool:
+    current: Any = Settings
+    while parts:
+        current = _unwrap(current)
+        if get_origin(current) is dict:  # gateway tiers: any name, then a tier's fields
+            current, parts = get_args(current)[1], parts[1:]
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return False
+        field = current.model_fields.get(parts[0])
+        if field is None:
+            return False
+        current, parts = field.annotation, parts[1:]
+    return True
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The LEXCREW_ variables that name no setting: Settings ignores them, so a mistyped name
+    would otherwise change nothing without a word. Names only: values may be secrets."""
+    names = os.environ if environ is None else environ
+    return sorted(
+        name
+        for name in names
+        if name.startswith(ENV_PREFIX)
+        and not _names_a_setting(name[len(ENV_PREFIX) :].lower().split("__"))
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,7 +20,7 @@ from app.cli import (  # noqa: F401 - registers commands
     service_commands,
 )
 from app.cli.common import app, cli_settings, console, read_input, say_error
-from app.config import Settings
+from app.config import Settings, unknown_variables
 from app.errors import LexcrewError
 from app.observability import logs
 
@@ -249,6 +250,11 @@ def encoder_data_cmd(
 
 
 def main() -> None:
-    """Run the CLI."""
+    """Run the CLI, first saying which LEXCREW_ variables name no setting (likely typos)."""
     logs.configure(Settings().log)
+    for name in unknown_variables():
+        logging.getLogger("lexcrew.config").warning(
+            "config.unknown_variable name=%s: no such setting, ignored (README: Configuration)",
+            name,
+        )
     app()

@@ -56,9 +56,12 @@ class OpenAICompatibleModel:
         return tier.base_model if tier.base_model and task not in tier.adapter_tasks else tier.model
 
     def on_base_weights(self, task: str) -> bool:
-        """Whether this task goes to `base_model`, not the LoRA (TunedModel). With no
-        `base_model`, `model` is what the operator chose for every task: not known to be base."""
-        return self.served_model(task) != self._settings.model
+        """Whether this task is answered by weights not trained for it (TunedModel): it goes
+        to `base_model`, or one server applies its LoRA (`adapter`) to every task, as
+        llama.cpp's server does, and the LoRA learned only `adapter_tasks`. With neither set,
+        `model` is what the operator chose for every task: not known to be untrained."""
+        tier = self._settings
+        return bool(tier.base_model or tier.adapter) and task not in tier.adapter_tasks
 
     def complete(self, request: CompletionRequest) -> Completion:
         """One call; every failure becomes a ProviderError the gateway can act on."""

@@ -121,3 +121,19 @@ def test_eval_scores_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
     assert summary["extractor"]["asked"] > 0  # the samples' parties and titles need values
     assert (tmp_path / "metrics.json").is_file()
     assert len(list((tmp_path / "reports").glob("*.json"))) == 3
+
+
+def test_a_mistyped_setting_is_named_at_start_and_its_value_is_not(data_dir: Path) -> None:
+    env = {
+        **os.environ,
+        "LEXCREW_DATA_DIR": str(data_dir),
+        "LEXCREW_EXTRACTON__THRESHOLD_SCALE": "s3cret-0.5",  # "extraction" mistyped
+        "LEXCREW_EXTRACTION__THRESHOLD_SCALE": "1.0",
+    }
+    result = subprocess.run(
+        [*LEXCREW, "--help"], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    warned = [line for line in result.stderr.splitlines() if "config.unknown_variable" in line]
+    assert len(warned) == 1 and "LEXCREW_EXTRACTON__THRESHOLD_SCALE" in warned[0]
+    assert "s3cret" not in result.stderr + result.stdout

@@ -229,6 +229,7 @@ def test_a_lora_tier_asks_for_the_adapter_only_on_the_tasks_it_learned(
             "lexcrew",
             external=False,
             base_model="local-gemma",
+            adapter="60e041636881",
             adapter_tasks=["extract"],
         )
     )
@@ -245,4 +246,8 @@ def test_a_lora_tier_asks_for_the_adapter_only_on_the_tasks_it_learned(
     assert without_base.served_model("validate") == "lexcrew"  # one name serves every task
     # What the review asks before it puts the validator's question to this tier.
     assert model.on_base_weights("validate") and not model.on_base_weights("extract")
-    assert not without_base.on_base_weights("validate")
+    # Without a base model but with an adapter (llama.cpp's server puts its --lora_path on every
+    # task), the validator's question still meets weights trained only for the extractor.
+    assert without_base.on_base_weights("validate") and not without_base.on_base_weights("extract")
+    plain = tier.model_copy(update={"base_model": "", "adapter": ""})
+    assert not OpenAICompatibleModel("self_hosted", plain).on_base_weights("validate")
