@@ -472,9 +472,10 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """The LEXCREW_ variables that name no setting: Settings ignores them, so a mistyped name
     would otherwise change nothing without a word. Names only: values may be secrets."""
     names = os.environ if environ is None else environ
+    delimiter = str(Settings.model_config["env_nested_delimiter"])
     return sorted(
         name
         for name in names
         if name.startswith(ENV_PREFIX)
-        and not _names_a_setting(name[len(ENV_PREFIX) :].lower().split("__"))
+        and not _names_a_setting(name[len(ENV_PREFIX) :].lower().split(delimiter))
     )

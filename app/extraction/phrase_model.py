@@ -22,7 +22,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from app.errors import ConfigurationError
 from app.extraction import shipped_folder
-from app.extraction.phrases import GENERATORS, SIGNING, NamedPlaces, Phrase, distinct_phrases
+from app.extraction.phrases import GENERATORS, NamedPlaces, Phrase, distinct_phrases
 from app.extraction.trees import TreeEnsemble
 
 MODEL_BASENAME = "phrase_model"
@@ -165,7 +165,7 @@ class PhraseModel:
     def scored(self, text: str, category: str) -> list[ScoredPhrase]:
         """Return every phrase the category's generator proposes, best first."""
         candidates = distinct_phrases(text, GENERATORS[category])
-        places = NamedPlaces.of(text) if category in SIGNING else None
+        places = NamedPlaces.for_category(text, category)
         probs = self.probabilities(
             category, [phrase_features(text, p, n, places) for p, n in candidates]
         )

@@ -21,7 +21,7 @@ from app.extraction.phrase_model import (
     context_features,
     phrase_features,
 )
-from app.extraction.phrases import GENERATORS, SIGNING, NamedPlaces, Phrase, distinct_phrases
+from app.extraction.phrases import GENERATORS, NamedPlaces, Phrase, distinct_phrases
 from app.extraction.training import LabelledContract
 from app.extraction.trees import TreeEnsemble
 
@@ -59,7 +59,7 @@ def phrase_data(contracts: list[LabelledContract], category: str) -> PhraseData:
     for index, contract in enumerate(contracts):
         gold = [gold_words(g) for g in contract.labels.get(category, [])]
         gold_counts.append(len(gold))
-        places = NamedPlaces.of(contract.text) if category in SIGNING else None
+        places = NamedPlaces.for_category(contract.text, category)
         for phrase, count in distinct_phrases(contract.text, GENERATORS[category]):
             words = normalize_words(contract.text[phrase.start : phrase.end])
             hits = frozenset(k for k, g in enumerate(gold) if is_match(words, g))

@@ -24,14 +24,10 @@ HEAD_CHARS = 6000  # names, titles and dates of a contract sit in its first page
 # reading the last 3,000 characters too (blocks with no such opening) found 3 more and 1,500
 # more wrong candidates, mostly lists of subsidiaries, and did not help cross-validated F1.
 SIGNATURE_CHARS = 8000
-SIGNATURE_START = re.compile(
-    r"\bIN\s+WITNESS\s+WHEREOF|\b(?:signed\s+)?for\s+and\s+on\s+behalf\s+of\b", re.IGNORECASE
-)
+_ON_BEHALF = r"(?:signed\s+)?for\s+and\s*\.?\s*on\s+behalf\s+of"  # "For and .on behalf" too
+SIGNATURE_START = re.compile(rf"\bIN\s+WITNESS\s+WHEREOF|\b{_ON_BEHALF}\b", re.IGNORECASE)
 # What a signature line says before the name: "For and on behalf of", "By:", "LICENSEE:".
-SIGNATURE_LABEL = re.compile(
-    r"^(?:(?:signed\s+)?for\s+and\s*\.?\s*on\s+behalf\s+of|by|for|[A-Z][\w ]{0,20}:)[:\s]*",
-    re.IGNORECASE,
-)
+SIGNATURE_LABEL = re.compile(rf"^(?:{_ON_BEHALF}|by|for|[A-Z][\w ]{{0,20}}:)[:\s]*", re.IGNORECASE)
 SIGNATURE_LINE_WORDS = 8
 
 _MONTH = (
@@ -75,9 +71,18 @@ _NAME_WORD = (
 )
 # A name may open with a lower-case brand word that has a capital or a dot: iVillage, ebix.com.
 _FIRST_WORD = r"(?:[A-Z][\w&'.\-]*|[a-z]+[A-Z.][\w&'.\-]*)"
-COMPANY = re.compile(rf"(?<![\w.]){_FIRST_WORD}(?:,?\s+{_NAME_WORD}){{0,7}},?\s+{_SUFFIX}(?![\w])")
-# The same on one line: a signature block's names sit under dates and titles.
-COMPANY_ON_A_LINE = re.compile(COMPANY.pattern.replace(r"\s+", r"[ \t]+"))
+
+
+def _company(space: str) -> re.Pattern[str]:
+    """A name ending in a company suffix, its words split by `space`."""
+    return re.compile(
+        rf"(?<![\w.]){_FIRST_WORD}(?:,?{space}{_NAME_WORD}){{0,7}},?{space}{_SUFFIX}(?![\w])"
+    )
+
+
+COMPANY = _company(r"\s+")
+# On one line: a signature block's names sit under dates and titles.
+COMPANY_ON_A_LINE = _company(r"[ \t]+")
 QUOTED = re.compile(r"[\"“]([A-Z][\w&.,'’\- ]{0,50}?)[\"”]")
 CAPS_NAME = re.compile(r"\b[A-Z][A-Z0-9&.'\-]+(?:\s+[A-Z][A-Z0-9&.,'\-]+){0,5}\b")
 # Two to six capitalised words in the preamble: names without a company suffix.
@@ -180,6 +185,12 @@ class NamedPlaces:
     def of(cls, text: str) -> NamedPlaces:
         blocks = " | ".join(_loose(text[s:e]) for s, e in signature_regions(text))
         return cls(_loose(text[:HEAD_CHARS]), blocks)
+
+    @classmethod
+    def for_category(cls, text: str, category: str) -> NamedPlaces | None:
+        """The places a category's features read (None: it does not sign), the same in
+        training and review."""
+        return cls.of(text) if category in SIGNING else None
 
     def in_both(self, phrase: str) -> bool:
         """Whether the name is in the head and in a signature block: a party signs."""
