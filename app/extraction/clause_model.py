@@ -178,7 +178,8 @@ class ClauseModel:
             ) from exc
         if "rescorer" not in payload or not Rescorer.saved_in(arrays):
             raise ConfigurationError(
-                f"the clause model in {base} predates the tree rescorer; run `lexcrew train-models`"
+                f"the clause model in {base} predates the tree rescorer and presence model; "
+                "run `lexcrew train-models`"
             )
         stack = None
         encoder = None

@@ -10,6 +10,12 @@ and its place. Its target is the scoring rule itself (the unit matches a gold cl
 category, Jaccard >= 0.5), so its output is a probability that the finding is right: the
 confidence every clause finding carries, and the ranking behind AUPR and precision at recall.
 
+Whether a category is in the contract at all is a second question with its own trees (the
+presence model), read per category from the rescored candidates: how the best three score, how
+many pass 0.1 to 0.5, the best one's features, and the best confidence of every category in the
+document (which says what kind of contract it is). Its target is presence itself (the category
+has a gold clause in the contract).
+
 Fitted on out-of-fold clause-model scores of CUAD train (rescore_training.py); never on dev.
 """
 
@@ -50,6 +56,9 @@ FEATURES = (
     "category",
 )
 _ARRAY_PREFIX = "rescore_"
+_PRESENCE_PREFIX = "presence_"
+PRESENCE_TOP = 3  # how many of a category's best confidences the presence model reads
+PRESENCE_COUNTS = (0.1, 0.2, 0.35, 0.5)  # it also reads how many candidates reach each
 
 
 @dataclass(frozen=True)
@@ -152,14 +161,53 @@ def candidate_rows(
 
 
 @dataclass(frozen=True)
+class PresenceRows:
+    """One row per category that has candidates in a document, and its features."""
+
+    columns: npt.NDArray[np.int64]
+    features: npt.NDArray[np.float64]
+
+
+def presence_rows(
+    columns: npt.NDArray[np.int64],
+    features: npt.NDArray[np.float64],
+    confidence: npt.NDArray[np.float64],
+    n_categories: int,
+) -> PresenceRows:
+    """Describe each category of one document from its candidates (`columns` and `features` of
+    candidate_rows, `confidence` the rescored probabilities): its best PRESENCE_TOP confidences,
+    how many candidates reach each of PRESENCE_COUNTS, the best candidate's features, and the
+    best confidence of every category in the document (zero where it has no candidate)."""
+    best_of = np.zeros(n_categories, dtype=np.float64)
+    np.maximum.at(best_of, columns, confidence)
+    present = np.unique(columns)
+    width = PRESENCE_TOP + len(PRESENCE_COUNTS) + len(FEATURES) + n_categories
+    out = np.zeros((len(present), width), dtype=np.float64)
+    for row, j in enumerate(present):
+        mine = np.flatnonzero(columns == j)
+        order = mine[np.argsort(-confidence[mine], kind="stable")]
+        top = confidence[order[:PRESENCE_TOP]]
+        counts = [np.log1p(np.count_nonzero(confidence[mine] >= t)) for t in PRESENCE_COUNTS]
+        out[row, : len(top)] = top
+        at = PRESENCE_TOP
+        out[row, at : at + len(counts)] = counts
+        at += len(counts)
+        out[row, at : at + len(FEATURES)] = features[order[0]]
+        out[row, at + len(FEATURES) :] = best_of
+    return PresenceRows(present.astype(np.int64), out)
+
+
+@dataclass(frozen=True)
 class Rescorer:
     """The fitted trees, plus the thresholds chosen by cross-validation on train.
 
-    A category is reported present in a document when its best candidate reaches
-    `presence_threshold`; then every candidate reaching `clause_threshold` is a finding.
+    A category is reported present in a document when the presence model's probability reaches
+    `presence_threshold`; then its best candidate, and every other candidate whose confidence
+    reaches `clause_threshold`, are findings.
     """
 
     trees: TreeEnsemble
+    presence_trees: TreeEnsemble
     presence_threshold: float
     clause_threshold: float
 
@@ -169,9 +217,22 @@ class Rescorer:
             return np.zeros(0, dtype=np.float64)
         return self.trees.predict_proba(rows.features).astype(np.float64)
 
+    def presence(
+        self, rows: CandidateRows, confidence: npt.NDArray[np.float64], n_categories: int
+    ) -> dict[int, float]:
+        """Each category column with candidates, and its probability of being in the document."""
+        if not len(rows.columns):
+            return {}
+        described = presence_rows(rows.columns, rows.features, confidence, n_categories)
+        probabilities = self.presence_trees.predict_proba(described.features)
+        return {int(j): float(p) for j, p in zip(described.columns, probabilities, strict=True)}
+
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         """The trees as named arrays, for the model's .npz file."""
-        return self.trees.arrays(_ARRAY_PREFIX)
+        return {
+            **self.trees.arrays(_ARRAY_PREFIX),
+            **self.presence_trees.arrays(_PRESENCE_PREFIX),
+        }
 
     def settings(self) -> dict[str, float]:
         """The thresholds, for the model's JSON file."""
@@ -182,8 +243,8 @@ class Rescorer:
 
     @staticmethod
     def saved_in(arrays: dict[str, npt.NDArray[Any]]) -> bool:
-        """Tell whether a model file's arrays hold this rescorer's trees."""
-        return f"{_ARRAY_PREFIX}roots" in arrays
+        """Tell whether a model file's arrays hold this rescorer's trees and presence model."""
+        return f"{_ARRAY_PREFIX}roots" in arrays and f"{_PRESENCE_PREFIX}roots" in arrays
 
     @classmethod
     def from_saved(
@@ -191,6 +252,7 @@ class Rescorer:
     ) -> Rescorer:
         return cls(
             trees=TreeEnsemble.from_arrays(arrays, _ARRAY_PREFIX),
+            presence_trees=TreeEnsemble.from_arrays(arrays, _PRESENCE_PREFIX),
             presence_threshold=float(settings["presence_threshold"]),
             clause_threshold=float(settings["clause_threshold"]),
         )

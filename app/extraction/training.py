@@ -26,7 +26,7 @@ from app.extraction.rescoring import Rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
-TRAINER_VERSION = "4"  # 2: the rescorer; 3: the stack with the unit encoder; 4: tree rescorer
+TRAINER_VERSION = "5"  # 2: rescorer; 3: stack with the unit encoder; 4: tree rescorer; 5: presence
 
 
 @dataclass(frozen=True)

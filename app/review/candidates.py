@@ -101,9 +101,9 @@ def clause_candidates(
 ) -> Candidates:
     """Units scored by the clause model, then rescored in the light of the whole document.
 
-    A category is present when its best candidate reaches the rescorer's presence threshold;
-    then candidates reaching its clause threshold are findings (with `merge_adjacent`,
-    neighbouring ones on a page become one clause).
+    A category is present when the presence model's probability reaches its threshold; then
+    its best candidate and the others reaching the clause threshold are findings (with
+    `merge_adjacent`, neighbouring ones on a page become one clause).
     """
     units, pages = document_units(doc)
     found = Candidates([], [])
@@ -121,15 +121,18 @@ def clause_candidates(
     )
     rows = candidate_rows(described, model.thresholds, columns)
     confidence = model.rescorer.probabilities(rows)
-    presence = model.rescorer.presence_threshold * options.threshold_scale
+    presence = model.rescorer.presence(rows, confidence, len(model.categories))
+    present_at = model.rescorer.presence_threshold * options.threshold_scale
     clause = model.rescorer.clause_threshold * options.threshold_scale
     for j in columns:
         mine = np.flatnonzero(rows.columns == j)
         if not len(mine):
             continue
         order = mine[np.argsort(-confidence[mine], kind="stable")]
-        present = confidence[order[0]] >= presence
-        chosen = [int(rows.units[k]) for k in order if present and confidence[k] >= clause]
+        chosen = []
+        if presence[j] >= present_at:
+            chosen = [int(rows.units[order[0]])]
+            chosen += [int(rows.units[k]) for k in order[1:] if confidence[k] >= clause]
         chosen = chosen[: options.max_clauses_per_category]
         score_of = {int(rows.units[k]): float(confidence[k]) for k in order}
         reported = set(chosen)

@@ -64,6 +64,15 @@ def test_a_model_with_the_old_logistic_rescorer_asks_for_retraining(tmp_path) ->
         ClauseModel.load(tmp_path)
 
 
+def test_a_model_without_the_presence_model_asks_for_retraining(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ClauseModel.load().save(tmp_path)
+    path = tmp_path / "clause_model.npz"
+    arrays = {k: v for k, v in np.load(path).items() if not k.startswith("presence_")}
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="presence model"):
+        ClauseModel.load(tmp_path)
+
+
 def test_scores_keep_the_tfidf_and_encoder_logits_they_combine() -> None:
     model = ClauseModel.load()
     text = "The Supplier shall maintain general liability insurance of at least $1,000,000."

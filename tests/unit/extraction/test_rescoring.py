@@ -12,10 +12,13 @@ from app.extraction.phrase_model import PhraseModel
 from app.extraction.rescore_training import TrainingDocument, fit_rescorer
 from app.extraction.rescoring import (
     FEATURES,
+    PRESENCE_COUNTS,
+    PRESENCE_TOP,
     TOP_PER_DOCUMENT,
     UNIT_FLOOR,
     DocumentUnits,
     candidate_rows,
+    presence_rows,
 )
 from app.ingestion.types import ExtractedText
 from app.review.candidates import find_candidates
@@ -144,12 +147,35 @@ def _training_documents(n: int, seed: int) -> list[TrainingDocument]:
 
 
 def test_the_rescorer_learns_which_candidates_match_out_of_fold() -> None:
-    docs = _training_documents(90, seed=1)
+    docs = _training_documents(240, seed=1)  # the presence model keeps 60 rows a leaf
     thresholds = np.full(2, 0.5, dtype=np.float32)
     rescorer, meta = fit_rescorer(docs, ("A", "B"), thresholds, [0], 3, 13, log=lambda _m: None)
     assert meta["cv_clause_f1"] > 0.9
-    assert rescorer.clause_threshold <= rescorer.presence_threshold
-    fresh = next(d for d in _training_documents(6, seed=2) if d.labels["A"])  # has the clause
-    rows = candidate_rows(fresh.units(), thresholds, [0])
+    assert meta["cv_presence_f1"] > 0.9
+    fresh = _training_documents(12, seed=2)
+    with_clause = next(d for d in fresh if d.labels["A"])
+    rows = candidate_rows(with_clause.units(), thresholds, [0])
     confidence = rescorer.probabilities(rows)
     assert int(rows.units[int(np.argmax(confidence))]) == 3
+    for doc in fresh:  # the presence model tells the contracts with the clause from the rest
+        rows = candidate_rows(doc.units(), thresholds, [0])
+        presence = rescorer.presence(rows, rescorer.probabilities(rows), 2)
+        assert (presence[0] >= rescorer.presence_threshold) == bool(doc.labels["A"])
+
+
+def test_presence_rows_describe_each_category_from_its_candidates() -> None:
+    columns = np.asarray([0, 0, 2, 0], dtype=np.int64)
+    features = np.arange(4 * len(FEATURES), dtype=np.float64).reshape(4, len(FEATURES))
+    confidence = np.asarray([0.3, 0.6, 0.15, 0.05])
+    rows = presence_rows(columns, features, confidence, 3)
+    assert list(rows.columns) == [0, 2]
+    first, second = rows.features
+    assert list(first[:PRESENCE_TOP]) == [0.6, 0.3, 0.05]
+    assert list(second[:PRESENCE_TOP]) == [0.15, 0.0, 0.0]  # fewer candidates than PRESENCE_TOP
+    counts = first[PRESENCE_TOP : PRESENCE_TOP + len(PRESENCE_COUNTS)]
+    assert list(counts) == pytest.approx(list(np.log1p([2, 2, 1, 1])))  # >= 0.1, 0.2, 0.35, 0.5
+    at = PRESENCE_TOP + len(PRESENCE_COUNTS)
+    assert list(first[at : at + len(FEATURES)]) == list(features[1])  # its best candidate's
+    assert list(second[at : at + len(FEATURES)]) == list(features[2])
+    assert list(first[at + len(FEATURES) :]) == [0.6, 0.0, 0.15]  # the document's best per category
+    assert list(second[at + len(FEATURES) :]) == [0.6, 0.0, 0.15]
