@@ -17,6 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from app.evaluation.metrics import gold_words, is_match, normalize_words
 from app.extraction.rescoring import (
+    BEST_CONFIDENCE,
     FEATURES,
     DocumentUnits,
     PresenceRows,
@@ -244,7 +245,7 @@ def fit_rescorer(
         f"rescorer: out-of-fold presence F1 {presence_f1:.4f} at {presence}, "
         f"clause F1 {f1:.4f} at {clause}"
     )
-    best = pairs.features[:, 0]  # each pair's best confidence (presence_rows' first column)
+    best = pairs.features[:, BEST_CONFIDENCE]
     rule = {k for k, b in zip(pairs.keys, best, strict=True) if b >= BEST_CANDIDATE_RULE}
     rule_presence = presence_f1_at(pairs, best, BEST_CANDIDATE_RULE)
     rule_clause = clause_f1_at(cands, oof, rule, BEST_CANDIDATE_RULE, max_per_category)

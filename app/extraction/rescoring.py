@@ -58,6 +58,7 @@ FEATURES = (
 _ARRAY_PREFIX = "rescore_"
 _PRESENCE_PREFIX = "presence_"
 PRESENCE_TOP = 3  # how many of a category's best confidences the presence model reads
+BEST_CONFIDENCE = 0  # the column of a presence row that holds the category's best confidence
 PRESENCE_COUNTS = (0.1, 0.2, 0.35, 0.5)  # it also reads how many candidates reach each
 
 
@@ -188,7 +189,7 @@ def presence_rows(
         order = mine[np.argsort(-confidence[mine], kind="stable")]
         top = confidence[order[:PRESENCE_TOP]]
         counts = [np.log1p(np.count_nonzero(confidence[mine] >= t)) for t in PRESENCE_COUNTS]
-        out[row, : len(top)] = top
+        out[row, BEST_CONFIDENCE : BEST_CONFIDENCE + len(top)] = top
         at = PRESENCE_TOP
         out[row, at : at + len(counts)] = counts
         at += len(counts)
