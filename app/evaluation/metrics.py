@@ -22,7 +22,7 @@ Rules implemented here:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 OMITTED_MARKER = "<omitted>"
@@ -34,6 +34,7 @@ _DECIMALS = 4
 
 _Key = tuple[str, str]  # (contract, category)
 _GoldId = tuple[str, str, int]  # (contract, category, index in the gold list)
+# A ranking only needs gold ids to be distinct: `ranking_scores` takes any hashable ones.
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class _Judged:
 
     key: _Key
     confidence: float
-    gold_hits: frozenset[_GoldId]
+    gold_hits: frozenset[Hashable]  # _GoldId, except from ranking_scores
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,30 @@ def score(
         per_category=per_category,
         findings_aupr=_aupr(_ranking(judged), n_gold),
         n_possible_clauses=len(extra),
+    )
+
+
+@dataclass(frozen=True)
+class RankingScores:
+    """AUPR, precision at 80% recall and the highest recall of one confidence ranking."""
+
+    aupr: float
+    precision_at_80_recall: float
+    max_recall: float
+
+
+def ranking_scores(
+    confidences: Sequence[float], gold_hits: Sequence[frozenset[Hashable]], n_gold: int
+) -> RankingScores:
+    """Score a ranking of candidates by the rules of `score`: `gold_hits` names the gold
+    clauses each candidate matches (ids of any kind), `n_gold` counts all gold clauses."""
+    points = _ranking(
+        [_Judged(("", ""), c, h) for c, h in zip(confidences, gold_hits, strict=True)]
+    )
+    return RankingScores(
+        aupr=_aupr(points, n_gold),
+        precision_at_80_recall=_precision_at_recall(points, n_gold, 80)[0],
+        max_recall=_ratio(points[-1].gold_matched, n_gold) if points else 0.0,
     )
 
 
@@ -335,7 +360,7 @@ def _ranking(judged: Sequence[_Judged]) -> list[_RankPoint]:
     """Walk down the confidence ranking (ties by input order), counting hits at each step."""
     ordered = sorted(judged, key=lambda j: -j.confidence)  # stable: ties keep input order
     points: list[_RankPoint] = []
-    matched: set[_GoldId] = set()
+    matched: set[Hashable] = set()
     matching = 0
     for seen, j in enumerate(ordered, start=1):
         matching += 1 if j.gold_hits else 0

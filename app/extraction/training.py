@@ -26,7 +26,8 @@ from app.extraction.rescoring import Rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
-TRAINER_VERSION = "5"  # 2: rescorer; 3: stack with the unit encoder; 4: tree rescorer; 5: presence
+TRAINER_VERSION = "6"  # 2: rescorer; 3: stack with the unit encoder; 4: tree rescorer; 5: presence;
+# 6: the rescorer is a mean of five fits
 
 
 @dataclass(frozen=True)

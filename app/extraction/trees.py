@@ -7,6 +7,7 @@ once and gives the same probabilities as the fitted model (a unit test holds it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,24 @@ class TreeEnsemble:
             offset += len(nodes)
         arrays = {name: np.concatenate(chunks) for name, chunks in parts.items()}
         return cls(**arrays, baseline=float(np.ravel(model._baseline_prediction)[0]))
+
+    @classmethod
+    def mean(cls, members: Sequence[TreeEnsemble]) -> TreeEnsemble:
+        """One ensemble whose log-odds are the mean of the members' (bagging)."""
+        if not members:
+            raise ValueError("no ensembles to average")
+        offsets = np.cumsum([0] + [len(m.feature) for m in members[:-1]])
+        share = 1.0 / len(members)
+        return cls(
+            feature=np.concatenate([m.feature for m in members]),
+            threshold=np.concatenate([m.threshold for m in members]),
+            left=np.concatenate([m.left + o for m, o in zip(members, offsets, strict=True)]),
+            right=np.concatenate([m.right + o for m, o in zip(members, offsets, strict=True)]),
+            leaf=np.concatenate([m.leaf for m in members]),
+            value=np.concatenate([m.value * share for m in members]),
+            roots=np.concatenate([m.roots + o for m, o in zip(members, offsets, strict=True)]),
+            baseline=float(np.mean([m.baseline for m in members])),
+        )
 
     def decision(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """Raw scores (log-odds) of each row."""

@@ -14,6 +14,7 @@ from app.evaluation.metrics import (
     gold_words,
     jaccard,
     normalize_words,
+    ranking_scores,
     score,
 )
 
@@ -260,6 +261,20 @@ def test_precision_at_80_recall_takes_the_maximum_over_later_points() -> None:
     metrics = score(predictions, gold, ["A"])
     # Recall 0.8 is first reached at rank 5 (precision 4/5); rank 7 has precision 6/7.
     assert metrics.precision_at_80_recall == pytest.approx(6 / 7)
+
+
+def test_ranking_scores_of_bare_candidates_agree_with_score() -> None:
+    # The hand-computed case as (confidence, ids of the gold clauses matched) pairs, the way
+    # training ranks its candidates: the same AUPR, precision at 80% recall and top recall.
+    confidences = [0.5, 0.8, 0.9, 0.2, 0.3, 0.7, 0.4, 0.6]
+    hits = [{3}, set(), {1}, set(), {4}, {2}, set(), {1}]
+    scores = ranking_scores(confidences, [frozenset(h) for h in hits], n_gold=5)
+    expected = _ranking_case()
+    assert scores.aupr == pytest.approx(expected.aupr)
+    assert scores.precision_at_80_recall == pytest.approx(5 / 7)
+    assert scores.max_recall == pytest.approx(0.8)
+    empty = ranking_scores([], [], n_gold=3)
+    assert (empty.aupr, empty.precision_at_80_recall, empty.max_recall) == (0.0, 0.0, 0.0)
 
 
 def test_precision_at_90_recall_is_zero_when_not_reached() -> None:

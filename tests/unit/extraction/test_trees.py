@@ -23,3 +23,24 @@ def test_the_arrays_give_the_fitted_models_probabilities_and_survive_a_save() ->
     assert len(trees.roots) == 40 and trees.predict_proba(fresh[:0]).shape == (0,)
     # It learned the interaction a linear model cannot: most rows are on the right side.
     assert ((expected > 0.5) == (fresh[:, 0] + fresh[:, 1] * fresh[:, 2] > 0.3)).mean() > 0.85
+
+
+def test_the_mean_of_ensembles_averages_their_log_odds() -> None:
+    rng = np.random.default_rng(4)
+    features = rng.normal(size=(2000, 5)).astype(np.float32)
+    truth = features[:, 0] - features[:, 3] > 0.1
+    members = [
+        TreeEnsemble.from_sklearn(
+            HistGradientBoostingClassifier(max_iter=20 + 10 * seed, random_state=seed).fit(
+                features, truth
+            )
+        )
+        for seed in range(3)
+    ]
+    fresh = rng.normal(size=(300, 5)).astype(np.float32)
+    averaged = TreeEnsemble.mean(members)
+    expected = np.mean([m.decision(fresh) for m in members], axis=0)
+    assert np.allclose(averaged.decision(fresh), expected)
+    assert len(averaged.roots) == sum(len(m.roots) for m in members)
+    again = TreeEnsemble.from_arrays(averaged.arrays("bag_"), "bag_")
+    assert np.allclose(again.decision(fresh), expected)
