@@ -21,16 +21,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from app.config import ExtractionSettings
 from app.evaluation.runner import labelled_pdfs
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
-from app.extraction.rescoring import DocumentUnits, candidate_rows
+from app.extraction.rescoring import candidate_rows
 from app.ingestion.pdf import PypdfParser, read_pdf
 from app.ingestion.types import ExtractedText
-from app.review.candidates import document_units, phrase_candidates
+from app.review.candidates import described_units, document_units, phrase_candidates
 
 
 def _time_one(
@@ -52,14 +50,7 @@ def _time_one(
     spent["unit scores (TF-IDF + encoder)"] += time.perf_counter() - started
     started = time.perf_counter()
     columns = [j for j, c in enumerate(clause.categories) if c not in phrases.categories]
-    described = DocumentUnits(
-        texts=[u.text for u in units],
-        starts=np.asarray([u.start for u in units], dtype=np.int64),
-        doc_length=len(doc.text),
-        probabilities=scores.probabilities,
-        tfidf=scores.tfidf,
-        encoder=scores.encoder,
-    )
+    described = described_units(doc, units, scores)
     rows = candidate_rows(described, clause.thresholds, columns)
     spent["candidate rows"] += time.perf_counter() - started
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.config import ExtractionSettings
-from app.extraction.clause_model import ClauseModel, Unit
+from app.extraction.clause_model import ClauseModel, Unit, UnitScores
 from app.extraction.phrase_model import PhraseModel
 from app.extraction.rescoring import DocumentUnits, candidate_rows
 from app.ingestion.segment import sentence_spans
@@ -96,6 +96,18 @@ def phrase_candidates(
     return found
 
 
+def described_units(doc: ExtractedText, units: list[Unit], scores: UnitScores) -> DocumentUnits:
+    """The contract's units and their clause-model scores, as the rescorer reads them."""
+    return DocumentUnits(
+        texts=[u.text for u in units],
+        starts=np.asarray([u.start for u in units], dtype=np.int64),
+        doc_length=len(doc.text),
+        probabilities=scores.probabilities,
+        tfidf=scores.tfidf,
+        encoder=scores.encoder,
+    )
+
+
 def clause_candidates(
     doc: ExtractedText, model: ClauseModel, skip: frozenset[str], options: ExtractionSettings
 ) -> Candidates:
@@ -109,16 +121,8 @@ def clause_candidates(
     found = Candidates([], [])
     if not units:
         return found
-    scores = model.score(doc.text, units)
     columns = [j for j, c in enumerate(model.categories) if c not in skip]
-    described = DocumentUnits(
-        texts=[u.text for u in units],
-        starts=np.asarray([u.start for u in units], dtype=np.int64),
-        doc_length=len(doc.text),
-        probabilities=scores.probabilities,
-        tfidf=scores.tfidf,
-        encoder=scores.encoder,
-    )
+    described = described_units(doc, units, model.score(doc.text, units))
     rows = candidate_rows(described, model.thresholds, columns)
     confidence = model.rescorer.probabilities(rows)
     presence = model.rescorer.presence(rows, confidence, len(model.categories))
