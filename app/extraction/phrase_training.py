@@ -20,8 +20,8 @@ from app.extraction.phrase_model import (
     phrase_features,
 )
 from app.extraction.phrases import GENERATORS, NamedPlaces, Phrase, distinct_phrases
-from app.extraction.rescore_training import fit_trees
 from app.extraction.training import LabelledContract
+from app.extraction.tree_training import fit_trees, out_of_fold
 from app.extraction.trees import TreeEnsemble
 
 TOP_K_CHOICES = {"Parties": (*range(1, 16), 20, 30, 50)}
@@ -140,12 +140,6 @@ def _context(
     return out, kinds
 
 
-def _trees(
-    features: npt.NDArray[np.float32], labels: npt.NDArray[np.bool_], seed: int
-) -> TreeEnsemble:
-    return fit_trees(features, labels, seed, TREES, SECOND_PASS_SEEDS)
-
-
 def _second_pass(
     contracts: list[LabelledContract],
     data: PhraseData,
@@ -159,12 +153,10 @@ def _second_pass(
     from a model that never saw the document.
     """
     context, kinds = _context(contracts, data, oof)
-    second = np.zeros(len(oof), dtype=np.float32)
-    for fold in range(folds):
-        train, test = data.groups % folds != fold, data.groups % folds == fold
-        second[test] = _trees(context[train], data.labels[train], seed).predict_proba(context[test])
-    final = _trees(context, data.labels, seed)
-    return second, final, kinds
+    fold_of = data.groups % folds
+    second = out_of_fold(context, data.labels, fold_of, folds, seed, TREES, SECOND_PASS_SEEDS)
+    final = fit_trees(context, data.labels, seed, TREES, SECOND_PASS_SEEDS)
+    return second.astype(np.float32), final, kinds
 
 
 def train_phrase_model(

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 from app.evaluation.metrics import gold_words, is_match, normalize_words, ranking_scores
 from app.extraction.rescoring import (
@@ -26,7 +24,7 @@ from app.extraction.rescoring import (
     candidate_rows,
     presence_rows,
 )
-from app.extraction.trees import TreeEnsemble
+from app.extraction.tree_training import fit_trees, out_of_fold
 
 PRESENCE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 CLAUSE_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -124,45 +122,6 @@ def _candidates(
     )
 
 
-def fit_trees(
-    features: npt.NDArray[np.floating[Any]],
-    labels: npt.NDArray[np.bool_],
-    seed: int,
-    params: dict[str, float] = TREES,
-    seeds: int = 1,
-) -> TreeEnsemble:
-    """Trees fitted with `seeds` consecutive seeds from `seed`, their log-odds averaged."""
-    return TreeEnsemble.mean(
-        [
-            TreeEnsemble.from_sklearn(
-                HistGradientBoostingClassifier(**params, random_state=seed + k).fit(
-                    features, labels
-                )
-            )
-            for k in range(seeds)
-        ]
-    )
-
-
-def _out_of_fold(
-    features: npt.NDArray[np.float64],
-    labels: npt.NDArray[np.bool_],
-    fold_of: npt.NDArray[np.int64],
-    folds: int,
-    seed: int,
-    params: dict[str, float] = TREES,
-    seeds: int = 1,
-) -> npt.NDArray[np.float64]:
-    """Each row's probability from trees fitted on the other folds."""
-    out = np.zeros(len(labels), dtype=np.float64)
-    for fold in range(folds):
-        train = fold_of != fold
-        trees = fit_trees(features[train], labels[train], seed, params, seeds)
-        test = fold_of == fold
-        out[test] = trees.predict_proba(features[test])
-    return out
-
-
 @dataclass(frozen=True)
 class _Pairs:
     """Every (document, category) with candidates, described for the presence model."""
@@ -249,12 +208,12 @@ def fit_rescorer(
     cands = _candidates(docs, categories, thresholds, columns)
     labels = cands.labels
     log(f"rescorer: {len(labels)} candidates, {int(labels.sum())} match a gold clause")
-    oof = _out_of_fold(
+    oof = out_of_fold(
         cands.features, labels, cands.documents % folds, folds, seed, TREES, RESCORER_SEEDS
     )
     ranked = ranking_scores(oof.tolist(), cands.gold_hits, cands.n_gold)
     # One fit per fold too, only to log what the mean of several gains (three fits, seconds).
-    one_fit = _out_of_fold(cands.features, labels, cands.documents % folds, folds, seed)
+    one_fit = out_of_fold(cands.features, labels, cands.documents % folds, folds, seed, TREES)
     single = ranking_scores(one_fit.tolist(), cands.gold_hits, cands.n_gold)
     log(
         f"rescorer: out-of-fold ranking of the candidates, the mean of {RESCORER_SEEDS} fits: "
@@ -263,7 +222,7 @@ def fit_rescorer(
     )
     pairs = _pairs(cands, oof, docs, categories, columns)
     pair_folds = np.asarray([d % folds for d, _ in pairs.keys], dtype=np.int64)
-    presence_oof = _out_of_fold(
+    presence_oof = out_of_fold(
         pairs.features, pairs.labels, pair_folds, folds, seed, PRESENCE_TREES
     )
     presence_f1, presence = max((presence_f1_at(pairs, presence_oof, p), p) for p in PRESENCE_GRID)
