@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 _FIELDS = ("feature", "threshold", "left", "right", "leaf", "value", "roots")
+_PAIRS_PER_CHUNK = 1 << 21  # (row, tree) pairs walked at once: some 50 MB of work arrays
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,26 @@ class TreeEnsemble:
         )
 
     def decision(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
-        """Raw scores (log-odds) of each row."""
-        rows = np.arange(len(features))
+        """Raw scores (log-odds) of each row.
+
+        All trees are walked together, one level a step, over (row, tree) pairs still at an
+        inner node, so the Python loop runs as many times as the deepest tree is deep rather
+        than once per node level of every tree. Rows go in chunks to bound the memory.
+        """
         total = np.full(len(features), self.baseline, dtype=np.float64)
-        for root in self.roots:
-            node = np.full(len(features), root, dtype=np.int32)
-            while True:
-                inner = ~self.leaf[node]
-                if not inner.any():
-                    break
-                at = node[inner]
-                goes_left = features[rows[inner], self.feature[at]] <= self.threshold[at]
-                node[inner] = np.where(goes_left, self.left[at], self.right[at])
-            total += self.value[node]
+        n_trees = len(self.roots)
+        step = max(1, _PAIRS_PER_CHUNK // max(n_trees, 1))
+        for first in range(0, len(features), step):
+            chunk = features[first : first + step]
+            node = np.tile(self.roots, len(chunk))
+            row = np.repeat(np.arange(len(chunk)), n_trees)
+            walking = np.flatnonzero(~self.leaf[node])
+            while len(walking):
+                at = node[walking]
+                goes_left = chunk[row[walking], self.feature[at]] <= self.threshold[at]
+                node[walking] = np.where(goes_left, self.left[at], self.right[at])
+                walking = walking[~self.leaf[node[walking]]]
+            total[first : first + len(chunk)] += self.value[node].reshape(len(chunk), -1).sum(1)
         return total
 
     def predict_proba(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:

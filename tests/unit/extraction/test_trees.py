@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from app.extraction import trees as trees_module
 from app.extraction.trees import TreeEnsemble
 
 
@@ -44,3 +46,17 @@ def test_the_mean_of_ensembles_averages_their_log_odds() -> None:
     assert len(averaged.roots) == sum(len(m.roots) for m in members)
     again = TreeEnsemble.from_arrays(averaged.arrays("bag_"), "bag_")
     assert np.allclose(again.decision(fresh), expected)
+
+
+def test_rows_scored_in_chunks_score_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    features = rng.normal(size=(1500, 4)).astype(np.float32)
+    truth = features[:, 0] * features[:, 1] > 0
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(features, truth)
+    trees = TreeEnsemble.from_sklearn(model)
+    fresh = rng.normal(size=(1001, 4)).astype(np.float32)
+    whole = trees.decision(fresh)
+    # 30 trees and room for 70 (row, tree) pairs: two rows a chunk, the last one alone.
+    monkeypatch.setattr(trees_module, "_PAIRS_PER_CHUNK", 70)
+    assert np.allclose(trees.decision(fresh), whole, rtol=0, atol=1e-12)
+    assert np.allclose(whole, model.decision_function(fresh), atol=1e-5)
