@@ -63,7 +63,7 @@ def _fit(train: list[LabelledContract], seed: int) -> tuple[ClauseModel, PhraseM
         fitted.rescorer,
         fitted.meta,
     )
-    phrases = train_phrase_model(train, config.folds, seed, log=lambda _m: None)
+    phrases = train_phrase_model(train, config.folds, seed, "cv", log=lambda _m: None)
     return clause, phrases
 
 

@@ -231,10 +231,9 @@ def train_models_cmd(
         model = fit_clause_model(contracts, config, data_sha, console.print, encoder_dir)
         model.save(out)
         console.print(f"clause model {model.version} written to {out}")
-    phrases = train_phrase_model(contracts, config.folds, config.seed, log=console.print)
-    phrases.meta["train_data_sha256"] = data_sha
+    phrases = train_phrase_model(contracts, config.folds, config.seed, data_sha, console.print)
     phrases.save(out)
-    console.print(f"phrase model written to {out}")
+    console.print(f"phrase model {phrases.version} written to {out}")
 
 
 @app.command("encoder-data")

@@ -111,7 +111,16 @@ class EvalRun:
             "extractor": self.extractor,
             "values": {c: v.to_dict() for c, v in self.values.items()},
             "metrics": self.metrics.to_dict(),
+            "models": model_versions(self.reports),
         }
+
+
+def model_versions(reports: list[Report]) -> list[dict[str, str | None]]:
+    """The versions of the trained models behind the reports: one entry, unless the models
+    changed during the run."""
+    seen = {r.models for r in reports if r.models is not None}
+    ordered = sorted(seen, key=lambda m: (m.clause_model, m.phrase_model, m.encoder or ""))
+    return [m.model_dump() for m in ordered]
 
 
 def tiers_per_contract(reports: list[Report]) -> dict[str, dict[str, float]]:

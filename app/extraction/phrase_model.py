@@ -153,6 +153,11 @@ class PhraseModel:
     def categories(self) -> tuple[str, ...]:
         return tuple(self.models)
 
+    @property
+    def version(self) -> str:
+        """The model version (the hash of its training data, config and trainer version)."""
+        return str(self.meta.get("version", "unknown"))
+
     def probabilities(self, category: str, features: list[str]) -> npt.NDArray[np.float32]:
         """Return each feature string's probability for one category."""
         if not features:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +22,12 @@ from app.extraction.phrase_model import (
     phrase_features,
 )
 from app.extraction.phrases import GENERATORS, NamedPlaces, Phrase, distinct_phrases
-from app.extraction.training import LabelledContract
+from app.extraction.training import CUAD_ATTRIBUTION, LabelledContract
 from app.extraction.tree_training import fit_trees, out_of_fold
 from app.extraction.trees import TreeEnsemble
 
+# Part of the model's version: raise it when training changes what the same data and seed give.
+TRAINER_VERSION = "1"
 TOP_K_CHOICES = {"Parties": (*range(1, 16), 20, 30, 50)}
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.05), 2)
 # The second pass is kept for a category only when it beats the first by this much of CV F1.
@@ -159,10 +163,25 @@ def _second_pass(
     return second.astype(np.float32), final, kinds
 
 
+def model_version(data_sha: str, folds: int, seed: int) -> str:
+    """The version of the phrase model these give: a hash of the training file's SHA-256, the
+    config and the trainer version (the same data and seed give the same arrays)."""
+    config = json.dumps({"folds": folds, "seed": seed}, sort_keys=True)
+    return hashlib.sha256(f"{data_sha}{config}{TRAINER_VERSION}".encode()).hexdigest()[:12]
+
+
 def train_phrase_model(
-    contracts: list[LabelledContract], folds: int, seed: int, log: Callable[[str], None] = print
+    contracts: list[LabelledContract],
+    folds: int,
+    seed: int,
+    data_sha: str,
+    log: Callable[[str], None] = print,
 ) -> PhraseModel:
-    """Fit one model per category; threshold and top-k chosen on out-of-fold F1 on train."""
+    """Fit one model per category; threshold and top-k chosen on out-of-fold F1 on train.
+
+    `data_sha` is the SHA-256 of the training file: with the folds, the seed and the trainer
+    version it makes the model's version, as for the clause model.
+    """
     started = time.perf_counter()
     data = {c: phrase_data(contracts, c) for c in GENERATORS}
     vectorizer = CountVectorizer(min_df=2, **VECTORIZER_PARAMS)
@@ -192,5 +211,13 @@ def train_phrase_model(
         else:
             models[category] = CategoryModel(coef, bias, threshold, top_k)
         cv[category] = round(f1, 4)
-    meta = {"cv_f1_on_train": cv, "train_seconds": round(time.perf_counter() - started, 1)}
+    meta = {
+        "version": model_version(data_sha, folds, seed),
+        "train_data_sha256": data_sha,
+        "config": {"folds": folds, "seed": seed},
+        "trainer_version": TRAINER_VERSION,
+        "cv_f1_on_train": cv,
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "license": CUAD_ATTRIBUTION,
+    }
     return PhraseModel(vectorizer, models, meta)

@@ -26,6 +26,8 @@ from app.extraction.rescoring import Rescorer
 from app.ingestion.segment import sentence_spans
 
 OMITTED = "<omitted>"
+# CUAD's licence asks for this attribution wherever a model trained on it is shipped.
+CUAD_ATTRIBUTION = "Trained on CUAD v1 by The Atticus Project (CC BY 4.0)"
 TRAINER_VERSION = "6"  # 2: rescorer; 3: stack with the unit encoder; 4: tree rescorer; 5: presence;
 # 6: the rescorer is a mean of five fits
 
@@ -337,7 +339,7 @@ def fit_clause_model(
         "cv_unit_f1_mean": round(cv_f1, 4),
         "rescorer": cv.rescorer_meta,
         "train_seconds": round(time.perf_counter() - started, 1),
-        "license": "Trained on CUAD v1 by The Atticus Project (CC BY 4.0)",
+        "license": CUAD_ATTRIBUTION,
     }
     if encoder is not None:
         meta["encoder"] = {

@@ -84,6 +84,15 @@ class InjectionFlag(_Frozen):
     end: int
 
 
+class ModelVersions(_Frozen):
+    """The trained models that found the clauses, by the versions `lexcrew train-models` gives
+    them (the model calls' tiers, models and adapters are in the cost ledger)."""
+
+    clause_model: str
+    phrase_model: str
+    encoder: str | None = None  # the unit encoder stacked in the clause model, if any
+
+
 class Report(_Frozen):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document: DocumentInfo
@@ -96,3 +105,4 @@ class Report(_Frozen):
     timing: Timing
     trace: TraceInfo
     injections: list[InjectionFlag] = Field(default_factory=list)
+    models: ModelVersions | None = None  # None in reports written before versions were kept

@@ -56,6 +56,7 @@ from app.review.report import (
     ClauseFinding,
     DocumentInfo,
     InjectionFlag,
+    ModelVersions,
     PossibleClause,
     Report,
     Risk,
@@ -93,6 +94,15 @@ class ReviewParts:
     reviewer: Reviewer
     files: DocumentFiles
     sessions: SessionFactory
+
+    def model_versions(self) -> ModelVersions:
+        """The versions of the trained models every report of this process comes from."""
+        encoder = self.clause_model.encoder
+        return ModelVersions(
+            clause_model=self.clause_model.version,
+            phrase_model=self.phrase_model.version,
+            encoder=encoder.version if encoder is not None else None,
+        )
 
 
 def _apply(drafts: list[Draft], outputs: CrewOutputs, inputs: PlanInputs) -> list[Draft]:
@@ -418,6 +428,7 @@ class ReviewService:
             timing=Timing(ingest_s=0.0, review_s=0.0, total_s=0.0),
             trace=TraceInfo(id=trace_id),
             injections=[InjectionFlag(**asdict(f)) for f in flags],
+            models=self.parts.model_versions(),
         )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.extraction import shipped_folder
 from app.review.report import Report
 from app.vectorstore.qdrant_local import QdrantStore
 from tests.conftest import SAMPLE_PDF, SAMPLES
@@ -42,6 +43,14 @@ def test_review_writes_a_grounded_schema_v1_report(tmp_path: Path, data_dir: Pat
     assert report.usage.llm_calls > 0 and report.usage.prompt_tokens > 0
     assert report.timing.total_s >= report.timing.review_s > 0
     assert len(report.missing) + len({c.category for c in report.clauses}) == 41
+    shipped = {
+        name: json.loads((shipped_folder() / f"{name}.json").read_text())["meta"]
+        for name in ("clause_model", "phrase_model")
+    }
+    assert report.models is not None
+    assert report.models.clause_model == shipped["clause_model"]["version"]
+    assert report.models.phrase_model == shipped["phrase_model"]["version"]
+    assert report.models.encoder == shipped["clause_model"]["encoder"]["version"]
 
     text_file = data_dir / "documents" / "local" / report.document.id / "text.json"
     served = json.loads(text_file.read_text())
@@ -119,6 +128,7 @@ def test_eval_scores_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
     assert 0 < metrics["presence"]["f1"] <= 1
     assert len(metrics["per_category"]) == 41
     assert summary["extractor"]["asked"] > 0  # the samples' parties and titles need values
+    assert len(summary["models"]) == 1 and summary["models"][0]["clause_model"]
     assert (tmp_path / "metrics.json").is_file()
     assert len(list((tmp_path / "reports").glob("*.json"))) == 3
 

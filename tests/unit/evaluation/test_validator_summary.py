@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from app.evaluation.runner import extractor_summary, validator_summary
+from app.evaluation.runner import extractor_summary, model_versions, validator_summary
 from app.review.report import (
     ClauseFinding,
     DocumentInfo,
+    ModelVersions,
     Report,
     Risk,
     Summary,
@@ -89,3 +90,18 @@ def test_the_extractors_values_are_scored_against_gold_clauses_and_answers() -> 
     assert summary["accuracy_over_asked"] == 0.4
     assert summary["by_category"]["Parties"] == {"asked": 2, "right": 1}
     assert summary["by_category"]["Document Name"] == {"asked": 2, "right": 0}
+
+
+def test_an_eval_names_each_set_of_models_behind_its_reports_once() -> None:
+    shipped = ModelVersions(clause_model="c1", phrase_model="p1", encoder="e1")
+    reports = [
+        _report([]).model_copy(update={"models": shipped}),
+        _report([]).model_copy(update={"models": shipped}),
+        _report([]),  # stored before versions were kept: says nothing
+    ]
+    assert model_versions(reports) == [
+        {"clause_model": "c1", "phrase_model": "p1", "encoder": "e1"}
+    ]
+    retrained = ModelVersions(clause_model="c2", phrase_model="p1")
+    both = model_versions([*reports, _report([]).model_copy(update={"models": retrained})])
+    assert [m["clause_model"] for m in both] == ["c1", "c2"] and both[1]["encoder"] is None

@@ -6,7 +6,13 @@ import numpy as np
 
 from app.config import ExtractionSettings
 from app.extraction.phrase_model import PhraseModel, phrase_features
-from app.extraction.phrase_training import _choose, phrase_data
+from app.extraction.phrase_training import (
+    TRAINER_VERSION,
+    _choose,
+    model_version,
+    phrase_data,
+    train_phrase_model,
+)
 from app.extraction.phrases import (
     HEAD_CHARS,
     NamedPlaces,
@@ -17,7 +23,7 @@ from app.extraction.phrases import (
     signature_regions,
     title_phrases,
 )
-from app.extraction.training import LabelledContract
+from app.extraction.training import CUAD_ATTRIBUTION, LabelledContract
 from app.ingestion.types import ExtractedText
 from app.review.candidates import phrase_candidates
 
@@ -261,3 +267,53 @@ def test_the_shipped_model_finds_parties_named_only_where_they_sign_more_than_te
     doc = ExtractedText.from_pages("d1", "consortium.pdf", [text])
     review = phrase_candidates(doc, model, ExtractionSettings())
     assert {c.text for c in review.findings if c.category == "Parties"} == found
+
+
+def _small_train() -> list[LabelledContract]:
+    """Nine contracts in the preamble's form, each with its own names, title and dates, and a
+    heading and a date that are none of them."""
+    names = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell"]
+    titles = ["SUPPLY", "LICENSE", "SERVICES", "DISTRIBUTION", "AGENCY", "HOSTING"]
+    out = []
+    for i, name in enumerate(names):
+        other = names[(i + 1) % len(names)]
+        title = f"{titles[i % len(titles)]} AGREEMENT"
+        date = f"May {i + 1}, 200{i}"
+        text = (
+            f"EXHIBIT 10.{i}\nSCHEDULE A TO THE PRICE LIST AGREEMENT\n{title}\n"
+            f"This Agreement is entered into as of {date} by and between {name} "
+            f'Widgets Corp., a Delaware corporation ("{name}"), and {other} Holdings, LLC '
+            f'("{other}"). This Agreement shall become effective on {date}.\n'
+            f"1. Supply. {name} shall supply and {other} shall buy the goods by June 3, 201{i}.\n"
+        )
+        labels = {
+            "Document Name": [title],
+            "Parties": [f"{name} Widgets Corp.", f"{other} Holdings, LLC"],
+            "Agreement Date": [date],
+            "Effective Date": [date],
+        }
+        out.append(LabelledContract(f"c{i}", text, labels))
+    return out
+
+
+def test_a_trained_phrase_model_records_its_version_config_and_cuads_attribution(
+    tmp_path: Path,
+) -> None:
+    train = _small_train()
+    model = train_phrase_model(train, 3, 13, "a" * 64, log=lambda _m: None)
+    assert model.meta["train_data_sha256"] == "a" * 64
+    assert model.meta["config"] == {"folds": 3, "seed": 13}
+    assert "CUAD" in model.meta["license"] and "CC BY 4.0" in model.meta["license"]
+    assert len(model.version) == 12 and model.version == model.meta["version"]
+    model.save(tmp_path)
+    assert PhraseModel.load(tmp_path).version == model.version
+    # The version follows the data, the folds and the seed, not the clock.
+    assert model_version("a" * 64, 3, 13) == model.version
+    assert len({model_version("b" * 64, 3, 13), model_version("a" * 64, 4, 13)}) == 2
+    assert model.version not in {model_version("b" * 64, 3, 13), model_version("a" * 64, 3, 14)}
+
+
+def test_the_shipped_phrase_model_carries_its_version_and_cuads_attribution() -> None:
+    model = PhraseModel.load()
+    assert len(model.version) == 12 and model.meta["trainer_version"] == TRAINER_VERSION
+    assert model.meta["license"] == CUAD_ATTRIBUTION

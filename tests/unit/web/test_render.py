@@ -3,6 +3,7 @@ from __future__ import annotations
 from app.review.report import (
     ClauseFinding,
     DocumentInfo,
+    ModelVersions,
     PossibleClause,
     Report,
     Risk,
@@ -93,3 +94,10 @@ def test_a_report_stored_before_possible_clauses_still_loads() -> None:
     stored = REPORT.model_dump(mode="json")
     stored.pop("possible")
     assert Report.model_validate(stored).possible == []
+
+
+def test_the_page_names_the_models_behind_the_report_when_it_knows_them() -> None:
+    assert "Models:" not in render_report_html(REPORT, TEXT, PAGES)
+    versions = ModelVersions(clause_model="08937d118612", phrase_model="a1b2c3d4e5f6")
+    html = render_report_html(REPORT.model_copy(update={"models": versions}), TEXT, PAGES)
+    assert "clause 08937d118612" in html and "a1b2c3d4e5f6" in html and "· encoder" not in html
