@@ -22,8 +22,7 @@ from app.api.resources import Resources
 from app.api.session import UI_HEADER, session_workspace, sign_in, sign_out
 from app.documents.queries import (
     DocumentFilter,
-    batch_items,
-    batch_progress,
+    batch_summaries,
     get_document,
     list_documents,
     reports_of,
@@ -268,7 +267,8 @@ def batches(request: Request, workspace: SignedIn) -> Response:
             .order_by(Batch.created_at.desc())
             .limit(100)
         ).all()
-        views = [(b, batch_progress(batch_items(session, workspace.id, b.id))) for b in found]
+        progress = batch_summaries(session, workspace.id, [b.id for b in found])
+        views = [(b, progress[b.id]) for b in found]
     return _page(request, "ui/batches.html", workspace=workspace, batches=views)
 
 

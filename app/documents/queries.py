@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,18 +121,56 @@ class BatchProgress:
     progress: float
 
 
-def batch_progress(items: list[BatchItemView]) -> BatchProgress:
-    """Summarise a batch: refused files count as done (they will not change)."""
+REFUSED = "refused"  # the status a batch counts a file under when it never became a document
+
+
+def _summarise(groups: Iterable[tuple[str, int, float]]) -> BatchProgress:
+    """Counts and progress from (status, files, sum of their documents' progress) groups:
+    refused files and documents in a final status are whole, the others count their progress."""
     counts: Counter[str] = Counter()
     work = 0.0
-    for item in items:
-        status = item.document.status if item.document is not None else "refused"
-        counts[status] += 1
-        finished = item.document is None or item.document.status in FINAL
-        work += 1.0 if finished else (item.document.progress if item.document else 0.0)
-    done = sum(n for s, n in counts.items() if s == "refused" or s in FINAL)
-    total = len(items)
+    for status, files, progress in groups:
+        counts[status] += files
+        work += files if status == REFUSED or status in FINAL else progress
+    done = sum(n for s, n in counts.items() if s == REFUSED or s in FINAL)
+    total = sum(counts.values())
     return BatchProgress(dict(counts), total, done, round(work / total, 4) if total else 1.0)
+
+
+def batch_progress(items: list[BatchItemView]) -> BatchProgress:
+    """Summarise a batch from its files: refused files count as done (they will not change)."""
+    return _summarise(
+        (REFUSED, 1, 0.0) if i.document is None else (i.document.status, 1, i.document.progress)
+        for i in items
+    )
+
+
+def batch_summaries(
+    session: Session, workspace_id: str, batch_ids: Sequence[str]
+) -> dict[str, BatchProgress]:
+    """Each batch's counts and progress from one grouped query, without loading its files:
+    what a list of batches shows, however many files each holds."""
+    if not batch_ids:
+        return {}
+    groups: dict[str, list[tuple[str, int, float]]] = {b: [] for b in batch_ids}
+    rows = session.execute(
+        select(
+            BatchItem.batch_id,
+            Document.status,
+            func.count(),
+            func.coalesce(func.sum(Document.progress), 0.0),
+        )
+        .outerjoin(
+            Document,
+            (Document.workspace_id == BatchItem.workspace_id)
+            & (Document.id == BatchItem.document_id),
+        )
+        .where(BatchItem.workspace_id == workspace_id, BatchItem.batch_id.in_(batch_ids))
+        .group_by(BatchItem.batch_id, Document.status)
+    ).all()
+    for batch_id, status, files, progress in rows:
+        groups[batch_id].append((REFUSED if status is None else status, int(files), progress))
+    return {b: _summarise(g) for b, g in groups.items()}
 
 
 def count_by_status(session: Session) -> dict[str, int]:
