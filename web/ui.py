@@ -67,11 +67,17 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
 def _drift_alert(request: Request) -> dict[str, Any] | None:
     """The latest drift replay, when it raised an alert: every signed-in page shows it."""
     res = _resources(request)
-    run = DriftMonitor(res.sessions, res.settings.drift.max_drop).latest_alert()
+    monitor = DriftMonitor(res.sessions, res.settings.drift.max_drop)
+    run = monitor.latest_alert()
     if run is None:
         return None
     fell = {k: v for k, v in json.loads(run.drops).items() if v > res.settings.drift.max_drop}
-    return {"when": run.created_at, "drops": fell, "sample": run.sample}
+    return {
+        "when": run.created_at,
+        "drops": fell,
+        "sample": run.sample,
+        "models_changed": monitor.model_change_of(run),
+    }
 
 
 def _to_login() -> RedirectResponse:

@@ -13,14 +13,14 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.errors import ConfigurationError
 from app.evaluation.metrics import EvalMetrics
-from app.evaluation.runner import EvalRun, evaluate, labelled_pdfs
+from app.evaluation.runner import EvalRun, evaluate, labelled_pdfs, model_versions
 from app.review.service import Requester, ReviewService
 from app.storage.db import SessionFactory, transaction
 from app.storage.models import DriftRun
@@ -76,6 +76,16 @@ class DriftResult:
     baseline: dict[str, float] | None
     drops: dict[str, float]
     alert: bool
+    models: list[dict[str, str | None]] = field(default_factory=list)
+    baseline_models: list[dict[str, str | None]] | None = None
+
+    @property
+    def models_changed(self) -> bool | None:
+        """Whether the trained models differ from the baseline's: a drop that comes with new
+        models is most likely theirs. None when either run did not record its models."""
+        if not self.models or not self.baseline_models:
+            return None
+        return self.models != self.baseline_models
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -86,7 +96,21 @@ class DriftResult:
             "baseline": self.baseline,
             "drops": self.drops,
             "alert": self.alert,
+            "models": self.models,
+            "baseline_models": self.baseline_models,
+            "models_changed": self.models_changed,
         }
+
+
+def model_change(before: list[dict[str, str | None]], after: list[dict[str, str | None]]) -> str:
+    """What changed between two runs' model versions, in words ("" when nothing did or either
+    run does not say): "clause_model 08937d118612 -> 1a2b3c4d5e6f"."""
+    if not before or not after or before == after:
+        return ""
+    if len(before) != 1 or len(after) != 1:
+        return "the models changed during a run"
+    old, new = before[0], after[0]
+    return ", ".join(f"{k} {old.get(k)} -> {new.get(k)}" for k in new if old.get(k) != new.get(k))
 
 
 class DriftMonitor:
@@ -115,15 +139,38 @@ class DriftMonitor:
             ).first()
         return last if last is not None and last.alert else None
 
+    def model_change_of(self, run: DriftRun) -> str:
+        """What changed in the trained models between a replay and its baseline, in words
+        ("" when nothing did, or either run does not say)."""
+        with self.sessions() as session:
+            base = session.get(DriftRun, run.baseline_id) if run.baseline_id else None
+        if base is None:
+            return ""
+        return model_change(json.loads(base.models), json.loads(run.models))
+
     def record(
-        self, sample: str, metrics: dict[str, float], rebaseline: bool = False
+        self,
+        sample: str,
+        metrics: dict[str, float],
+        rebaseline: bool = False,
+        models: list[dict[str, str | None]] | None = None,
     ) -> DriftResult:
-        """Store `metrics` as the baseline (first run, or asked) or as a replay compared with it."""
+        """Store `metrics` as the baseline (first run, or asked) or as a replay compared with it.
+
+        `models` are the versions of the trained models the run replayed (`lexcrew eval`'s
+        "models"); a replay says whether they changed since the baseline."""
+        models = models or []
         base = None if rebaseline else self.baseline(sample)
         run_id = uuid.uuid4().hex
         if base is None:
-            row = DriftRun(id=run_id, kind="baseline", sample=sample, metrics=json.dumps(metrics))
-            result = DriftResult(run_id, "baseline", sample, metrics, None, {}, False)
+            row = DriftRun(
+                id=run_id,
+                kind="baseline",
+                sample=sample,
+                metrics=json.dumps(metrics),
+                models=json.dumps(models),
+            )
+            result = DriftResult(run_id, "baseline", sample, metrics, None, {}, False, models)
             log.info("drift.baseline sample=%s %s", sample, _fmt(metrics))
         else:
             before = json.loads(base.metrics)
@@ -137,14 +184,21 @@ class DriftMonitor:
                 baseline_id=base.id,
                 drops=json.dumps(fell),
                 alert=alert,
+                models=json.dumps(models),
             )
-            result = DriftResult(run_id, "replay", sample, metrics, before, fell, alert)
+            before_models = json.loads(base.models)
+            result = DriftResult(
+                run_id, "replay", sample, metrics, before, fell, alert, models, before_models
+            )
+            changed = model_change(before_models, models)
             if alert:
                 log.warning(
-                    "drift.alert sample=%s max_drop=%.2f drops: %s",
+                    "drift.alert sample=%s max_drop=%.2f drops: %s models_changed=%s%s",
                     sample,
                     self.max_drop,
                     _fmt(fell),
+                    _yes_no(result.models_changed),
+                    f" ({changed})" if changed else "",
                 )
             else:
                 log.info("drift.ok sample=%s drops: %s", sample, _fmt(fell))
@@ -155,6 +209,10 @@ class DriftMonitor:
 
 def _fmt(values: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.4f}" for k, v in values.items())
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 def replay(
@@ -186,4 +244,5 @@ def run_drift(service: ReviewService, rebaseline: bool = False) -> DriftResult:
     local = Workspaces(service.parts.sessions).ensure_local()
     sample, run = replay(service, folder, out, local.id)
     monitor = DriftMonitor(service.parts.sessions, settings.drift.max_drop)
-    return monitor.record(sample, headline(run.metrics), rebaseline)
+    versions = model_versions(run.reports)
+    return monitor.record(sample, headline(run.metrics), rebaseline, versions)

@@ -294,4 +294,7 @@ class DriftRun(Base):
     baseline_id: Mapped[str | None] = mapped_column(String(32), default=None)
     drops: Mapped[str] = mapped_column(Text, default="{}")  # JSON {metric: relative drop}
     alert: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON list of the trained models' versions behind the run (`lexcrew eval`'s "models");
+    # [] for runs stored before they were kept.
+    models: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

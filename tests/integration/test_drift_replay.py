@@ -56,6 +56,9 @@ def test_a_worse_replay_raises_the_drift_alert(tmp_path: Path) -> None:
     assert replay["kind"] == "replay" and replay["alert"] is True
     assert max(replay["drops"].values()) > 0.05
     assert "drift.alert" in second.stderr
+    # Both runs name the shipped models, and they did not change: the fall is not theirs.
+    assert replay["models"] == baseline["models"] and len(replay["models"]) == 1
+    assert replay["models_changed"] is False and "models_changed=no" in second.stderr
 
     # The replay asked the model again instead of reading its cached answers.
     db = sqlite3.connect(data / "lexcrew.db")
@@ -69,3 +72,4 @@ def test_a_worse_replay_raises_the_drift_alert(tmp_path: Path) -> None:
         client.post("/ui/login", data={"key": key})
         page = client.get("/ui/documents").text
     assert "Quality drift" in page and 'role="alert"' in page
+    assert "trained models changed" not in page

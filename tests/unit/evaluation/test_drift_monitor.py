@@ -6,7 +6,7 @@ import pytest
 
 from app.api.metrics import DatabaseCollector
 from app.config import Settings
-from app.evaluation.drift import DriftMonitor, drops
+from app.evaluation.drift import DriftMonitor, drops, model_change
 from app.storage.db import SessionFactory
 from app.storage.migrate import open_database
 
@@ -67,3 +67,31 @@ def test_a_new_baseline_or_another_sample_starts_fresh(sessions: SessionFactory)
     assert rebased.kind == "baseline"
     assert monitor.record("samples:abc", {**BASE, "clause_f1": 0.3}).alert is False
     assert monitor.record("other:def", {**BASE, "clause_f1": 0.1}).kind == "baseline"
+
+
+def test_a_replay_says_whether_the_trained_models_changed_since_the_baseline(
+    sessions: SessionFactory,
+) -> None:
+    old = [{"clause_model": "aaaaaaaaaaaa", "phrase_model": "pppppppppppp", "encoder": "e1"}]
+    new = [{**old[0], "clause_model": "bbbbbbbbbbbb"}]
+    monitor = DriftMonitor(sessions, max_drop=0.05)
+    assert monitor.record("s", BASE, models=old).models_changed is None  # a baseline
+    same = monitor.record("s", BASE, models=old)
+    assert same.models_changed is False and same.baseline_models == old
+    retrained = monitor.record("s", {**BASE, "clause_f1": 0.50}, models=new)
+    assert retrained.alert and retrained.models_changed is True
+    assert retrained.to_dict()["models_changed"] is True
+    alert = monitor.latest_alert()
+    assert alert is not None
+    assert monitor.model_change_of(alert) == "clause_model aaaaaaaaaaaa -> bbbbbbbbbbbb"
+    # Runs stored before versions were kept say nothing either way.
+    assert monitor.record("s", BASE, rebaseline=True).models_changed is None
+    assert monitor.record("s", BASE, models=new).models_changed is None
+
+
+def test_model_changes_are_named_only_when_both_runs_know_their_models() -> None:
+    one = [{"clause_model": "a", "phrase_model": "p", "encoder": None}]
+    two = [{"clause_model": "b", "phrase_model": "q", "encoder": None}]
+    assert model_change(one, two) == "clause_model a -> b, phrase_model p -> q"
+    assert model_change(one, one) == "" and model_change([], two) == ""
+    assert model_change(one, [*one, *two]) == "the models changed during a run"
