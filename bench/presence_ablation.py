@@ -50,7 +50,9 @@ def rescorer_inputs(contracts: list[T.LabelledContract]) -> dict[str, Any]:
     """The documents, thresholds and columns train-models hands the rescorer."""
     seen: dict[str, Any] = {}
 
-    def capture(docs: Any, categories: Any, thresholds: Any, columns: Any, *_: Any) -> Any:
+    def capture(
+        docs: Any, categories: Any, thresholds: Any, columns: Any, *_: Any, **__: Any
+    ) -> Any:
         seen.update(docs=docs, categories=categories, thresholds=thresholds, columns=columns)
         raise _Captured
 
@@ -117,7 +119,7 @@ def main() -> None:
         grid = {p: R.presence_f1_at(pairs, probs, p) for p in R.PRESENCE_GRID}
         best = max(grid, key=lambda p: grid[p])
         print(
-            f"  {label:58s} presence F1 {grid[0.45]:.4f} at 0.45, best {grid[best]:.4f} at {best}",
+            f"  {label:62s} presence F1 {grid[0.45]:.4f} at 0.45, best {grid[best]:.4f} at {best}",
             flush=True,
         )
         return probs
