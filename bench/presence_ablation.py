@@ -5,7 +5,9 @@ stacked with the shipped unit encoder's out-of-fold logits, the rescorer's out-o
 confidences as the mean of its fits), then fits the presence model out of fold over the same
 contract folds with its shipped features and with each candidate addition, and prints presence
 F1 at the shipped threshold and at the best of the grid, as `lexcrew train-models` counts it
-(a gold category without candidates is a miss). Additions tried:
+(a gold category without candidates is a miss). For the shipped model it also prints where the
+errors are (misses with a matching candidate that scores low, misses without candidates) and
+the share of categories present by band of presence probability. Additions tried:
 
 - head prior: each category's out-of-fold probability of being in the contract from the words
   of its first 600 characters (title and parties: the kind of contract), a logistic regression;
@@ -21,6 +23,7 @@ About 5 minutes on 2 cores; run it with nothing else busy.
 from __future__ import annotations
 
 import argparse
+import itertools
 import shlex
 import sys
 from contextlib import suppress
@@ -82,6 +85,33 @@ def priors(
     return out
 
 
+def errors(pairs: Any, cands: Any, probs: npt.NDArray[np.float64]) -> None:
+    """Where the shipped presence model goes wrong at 0.45, and how calibrated it is."""
+    matched = {
+        (int(d), int(j))
+        for d, j, h in zip(cands.documents, cands.columns, cands.gold_hits, strict=True)
+        if h
+    }
+    reported = probs >= 0.45
+    has_match = np.asarray([k in matched for k in pairs.keys])
+    missed = ~reported & pairs.labels
+    print(
+        f"    at 0.45: {int((reported & pairs.labels).sum())} TP, "
+        f"{int((reported & ~pairs.labels).sum())} FP, {int(missed.sum())} FN among categories "
+        f"with candidates ({int((missed & has_match).sum())} of them with a candidate that "
+        f"matches a gold clause) and {pairs.n_present - int(pairs.labels.sum())} FN without"
+    )
+    bands = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.01)
+    shares = []
+    for low, high in itertools.pairwise(bands):
+        inside = (probs >= low) & (probs < high)
+        shares.append(
+            f"{low:.2f}-{min(high, 1):.2f}: {pairs.labels[inside].mean():.3f} "
+            f"of {int(inside.sum())}"
+        )
+    print("    share present by presence probability: " + ", ".join(shares))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=SHARED / "train.jsonl.gz")
@@ -126,6 +156,7 @@ def main() -> None:
 
     print("presence model, out of fold:")
     shipped = presence(pairs.features, "shipped features and trees")
+    errors(pairs, cands, shipped)
     present = np.asarray([[bool(c.labels.get(k)) for k in categories] for c in contracts])
     head = CountVectorizer(binary=True, ngram_range=(1, 2), min_df=5)
     whole = TfidfVectorizer(sublinear_tf=True, min_df=5, max_features=30000, ngram_range=(1, 2))
