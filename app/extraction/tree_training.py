@@ -7,6 +7,7 @@ different seeds differ; `fit_trees` can average several (their log-odds) to stea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,21 @@ import numpy.typing as npt
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from app.extraction.trees import TreeEnsemble
+
+
+def _fits(
+    features: npt.NDArray[np.floating[Any]],
+    labels: npt.NDArray[np.bool_],
+    seed: int,
+    params: dict[str, float],
+    seeds: int,
+) -> list[TreeEnsemble]:
+    return [
+        TreeEnsemble.from_sklearn(
+            HistGradientBoostingClassifier(**params, random_state=seed + k).fit(features, labels)
+        )
+        for k in range(seeds)
+    ]
 
 
 def fit_trees(
@@ -24,16 +40,36 @@ def fit_trees(
     seeds: int = 1,
 ) -> TreeEnsemble:
     """Trees fitted with `seeds` consecutive seeds from `seed`, their log-odds averaged."""
-    return TreeEnsemble.mean(
-        [
-            TreeEnsemble.from_sklearn(
-                HistGradientBoostingClassifier(**params, random_state=seed + k).fit(
-                    features, labels
-                )
-            )
-            for k in range(seeds)
-        ]
-    )
+    return TreeEnsemble.mean(_fits(features, labels, seed, params, seeds))
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Each row's probability from trees fitted on the other folds: the mean of the fits, and
+    the first fit alone (seed `seed`: what a single fit gives, without fitting it again)."""
+
+    mean: npt.NDArray[np.float64]
+    first: npt.NDArray[np.float64]
+
+
+def out_of_fold_fits(
+    features: npt.NDArray[np.floating[Any]],
+    labels: npt.NDArray[np.bool_],
+    fold_of: npt.NDArray[np.integer[Any]],
+    folds: int,
+    seed: int,
+    params: dict[str, float],
+    seeds: int = 1,
+) -> OutOfFold:
+    """Out-of-fold probabilities of the mean of `seeds` fits and of its first fit."""
+    mean = np.zeros(len(labels), dtype=np.float64)
+    first = np.zeros(len(labels), dtype=np.float64)
+    for fold in range(folds):
+        train, test = fold_of != fold, fold_of == fold
+        members = _fits(features[train], labels[train], seed, params, seeds)
+        mean[test] = TreeEnsemble.mean(members).predict_proba(features[test])
+        first[test] = TreeEnsemble.mean(members[:1]).predict_proba(features[test])
+    return OutOfFold(mean, first)
 
 
 def out_of_fold(
@@ -45,11 +81,5 @@ def out_of_fold(
     params: dict[str, float],
     seeds: int = 1,
 ) -> npt.NDArray[np.float64]:
-    """Each row's probability from trees fitted on the other folds."""
-    out = np.zeros(len(labels), dtype=np.float64)
-    for fold in range(folds):
-        train, test = fold_of != fold, fold_of == fold
-        out[test] = fit_trees(features[train], labels[train], seed, params, seeds).predict_proba(
-            features[test]
-        )
-    return out
+    """Each row's probability from trees fitted on the other folds (the mean of the fits)."""
+    return out_of_fold_fits(features, labels, fold_of, folds, seed, params, seeds).mean

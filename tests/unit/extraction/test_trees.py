@@ -7,6 +7,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from app.extraction import trees as trees_module
+from app.extraction.tree_training import out_of_fold, out_of_fold_fits
 from app.extraction.trees import TreeEnsemble
 
 
@@ -60,3 +61,16 @@ def test_rows_scored_in_chunks_score_as_in_one(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(trees_module, "_PAIRS_PER_CHUNK", 70)
     assert np.allclose(trees.decision(fresh), whole, rtol=0, atol=1e-12)
     assert np.allclose(whole, model.decision_function(fresh), atol=1e-5)
+
+
+def test_the_first_fit_of_a_mean_out_of_fold_is_what_one_fit_gives() -> None:
+    rng = np.random.default_rng(6)
+    features = rng.normal(size=(600, 4))
+    truth = features[:, 0] + rng.normal(scale=0.5, size=600) > 0
+    fold_of = np.arange(600) % 3
+    # Early stopping on a random tenth of the rows is what makes seeds differ.
+    params = {"max_iter": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "early_stopping": True}
+    fitted = out_of_fold_fits(features, truth, fold_of, 3, 13, params, seeds=3)
+    assert np.array_equal(fitted.first, out_of_fold(features, truth, fold_of, 3, 13, params))
+    assert np.array_equal(fitted.mean, out_of_fold(features, truth, fold_of, 3, 13, params, 3))
+    assert not np.array_equal(fitted.mean, fitted.first)  # the other seeds did change it
