@@ -170,7 +170,7 @@ def drift_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Replay the fixed drift sample and compare it with its baseline; exit 1 on an alert."""
-    from app.evaluation.drift import model_change, run_drift
+    from app.evaluation.drift import run_drift
 
     settings = cli_settings()
     try:
@@ -191,7 +191,7 @@ def drift_cmd(
                 shown += f"  (baseline {before:.4f}, drop {drop:+.1%})"
             console.print(f"  {name:<24} {shown}")
         if result.models_changed is not None:
-            changed = model_change(result.baseline_models or [], result.models) or "no"
+            changed = result.model_change or "no"
             console.print(f"  trained models changed since the baseline: {changed}")
         if result.alert:
             say_error(f"ALERT: a metric fell more than {settings.drift.max_drop:.0%}")

@@ -87,6 +87,11 @@ class DriftResult:
             return None
         return self.models != self.baseline_models
 
+    @property
+    def model_change(self) -> str:
+        """What changed in the trained models since the baseline, in words (`model_change`)."""
+        return model_change(self.baseline_models or [], self.models)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -190,7 +195,6 @@ class DriftMonitor:
             result = DriftResult(
                 run_id, "replay", sample, metrics, before, fell, alert, models, before_models
             )
-            changed = model_change(before_models, models)
             if alert:
                 log.warning(
                     "drift.alert sample=%s max_drop=%.2f drops: %s models_changed=%s%s",
@@ -198,7 +202,7 @@ class DriftMonitor:
                     self.max_drop,
                     _fmt(fell),
                     _yes_no(result.models_changed),
-                    f" ({changed})" if changed else "",
+                    f" ({result.model_change})" if result.model_change else "",
                 )
             else:
                 log.info("drift.ok sample=%s drops: %s", sample, _fmt(fell))

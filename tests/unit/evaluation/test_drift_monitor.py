@@ -81,6 +81,8 @@ def test_a_replay_says_whether_the_trained_models_changed_since_the_baseline(
     retrained = monitor.record("s", {**BASE, "clause_f1": 0.50}, models=new)
     assert retrained.alert and retrained.models_changed is True
     assert retrained.to_dict()["models_changed"] is True
+    assert retrained.model_change == "clause_model aaaaaaaaaaaa -> bbbbbbbbbbbb"
+    assert same.model_change == ""
     alert = monitor.latest_alert()
     assert alert is not None
     assert monitor.model_change_of(alert) == "clause_model aaaaaaaaaaaa -> bbbbbbbbbbbb"
