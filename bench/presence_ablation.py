@@ -130,7 +130,7 @@ def main() -> None:
         seed,
         R.TREES,
         R.RESCORER_SEEDS,
-    )
+    ).mean
     pairs = R._pairs(cands, confidence, docs, categories, columns)
     pair_folds = np.asarray([d % folds for d, _ in pairs.keys])
     rows = [d for d, _ in pairs.keys]
@@ -145,7 +145,7 @@ def main() -> None:
     ) -> npt.NDArray[np.float64]:
         probs = out_of_fold(
             features, pairs.labels, pair_folds, folds, seed, params or R.PRESENCE_TREES
-        )
+        ).mean
         grid = {p: R.presence_f1_at(pairs, probs, p) for p in R.PRESENCE_GRID}
         best = max(grid, key=lambda p: grid[p])
         print(

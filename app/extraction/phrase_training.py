@@ -158,7 +158,7 @@ def _second_pass(
     """
     context, kinds = _context(contracts, data, oof)
     fold_of = data.groups % folds
-    second = out_of_fold(context, data.labels, fold_of, folds, seed, TREES, SECOND_PASS_SEEDS)
+    second = out_of_fold(context, data.labels, fold_of, folds, seed, TREES, SECOND_PASS_SEEDS).mean
     final = fit_trees(context, data.labels, seed, TREES, SECOND_PASS_SEEDS)
     return second.astype(np.float32), final, kinds
 

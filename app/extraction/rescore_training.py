@@ -24,7 +24,7 @@ from app.extraction.rescoring import (
     candidate_rows,
     presence_rows,
 )
-from app.extraction.tree_training import fit_trees, out_of_fold, out_of_fold_fits
+from app.extraction.tree_training import fit_trees, out_of_fold
 
 PRESENCE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 CLAUSE_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -208,7 +208,7 @@ def fit_rescorer(
     cands = _candidates(docs, categories, thresholds, columns)
     labels = cands.labels
     log(f"rescorer: {len(labels)} candidates, {int(labels.sum())} match a gold clause")
-    fitted = out_of_fold_fits(
+    fitted = out_of_fold(
         cands.features, labels, cands.documents % folds, folds, seed, TREES, RESCORER_SEEDS
     )
     oof = fitted.mean
@@ -224,7 +224,7 @@ def fit_rescorer(
     pair_folds = np.asarray([d % folds for d, _ in pairs.keys], dtype=np.int64)
     presence_oof = out_of_fold(
         pairs.features, pairs.labels, pair_folds, folds, seed, PRESENCE_TREES
-    )
+    ).mean
     presence_f1, presence = max((presence_f1_at(pairs, presence_oof, p), p) for p in PRESENCE_GRID)
     present = {k for k, p in zip(pairs.keys, presence_oof, strict=True) if p >= presence}
     f1, clause = max(

@@ -52,26 +52,6 @@ class OutOfFold:
     first: npt.NDArray[np.float64]
 
 
-def out_of_fold_fits(
-    features: npt.NDArray[np.floating[Any]],
-    labels: npt.NDArray[np.bool_],
-    fold_of: npt.NDArray[np.integer[Any]],
-    folds: int,
-    seed: int,
-    params: dict[str, float],
-    seeds: int = 1,
-) -> OutOfFold:
-    """Out-of-fold probabilities of the mean of `seeds` fits and of its first fit."""
-    mean = np.zeros(len(labels), dtype=np.float64)
-    first = np.zeros(len(labels), dtype=np.float64)
-    for fold in range(folds):
-        train, test = fold_of != fold, fold_of == fold
-        members = _fits(features[train], labels[train], seed, params, seeds)
-        mean[test] = TreeEnsemble.mean(members).predict_proba(features[test])
-        first[test] = TreeEnsemble.mean(members[:1]).predict_proba(features[test])
-    return OutOfFold(mean, first)
-
-
 def out_of_fold(
     features: npt.NDArray[np.floating[Any]],
     labels: npt.NDArray[np.bool_],
@@ -80,6 +60,14 @@ def out_of_fold(
     seed: int,
     params: dict[str, float],
     seeds: int = 1,
-) -> npt.NDArray[np.float64]:
-    """Each row's probability from trees fitted on the other folds (the mean of the fits)."""
-    return out_of_fold_fits(features, labels, fold_of, folds, seed, params, seeds).mean
+) -> OutOfFold:
+    """Each row's probability from trees fitted on the other folds: the mean of `seeds` fits,
+    and the first of them alone."""
+    mean = np.zeros(len(labels), dtype=np.float64)
+    first = np.zeros(len(labels), dtype=np.float64)
+    for fold in range(folds):
+        train, test = fold_of != fold, fold_of == fold
+        members = _fits(features[train], labels[train], seed, params, seeds)
+        mean[test] = TreeEnsemble.mean(members).predict_proba(features[test])
+        first[test] = TreeEnsemble.mean(members[:1]).predict_proba(features[test])
+    return OutOfFold(mean, first)
