@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from app.config import Settings
 from app.evaluation.metrics import gold_words, is_match, normalize_words
 from app.evaluation.runner import labelled_pdfs
 from app.extraction.clause_model import ClauseModel
@@ -31,7 +32,7 @@ from app.extraction.phrase_model import PhraseModel
 from app.extraction.rescoring import candidate_rows
 from app.extraction.training import read_contracts
 from app.ingestion.pdf import PypdfParser, read_pdf
-from app.review.candidates import described_units, document_units
+from app.review.candidates import described_units, document_units, present_columns
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "cuad"
 EFFECTIVE_WORDING = re.compile(r"effective date|effective as of|effective (?:on|upon)", re.I)
@@ -50,6 +51,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     print("$ .venv/bin/python bench/presence_errors.py " + shlex.join(argv), flush=True)
     clause, phrases = ClauseModel.load(), PhraseModel.load()
+    options = Settings().extraction  # LEXCREW_EXTRACTION__THRESHOLD_SCALE applies, as in a review
     columns = [j for j, c in enumerate(clause.categories) if c not in phrases.categories]
     pypdf = PypdfParser()
     tally: Counter[str] = Counter()
@@ -62,12 +64,12 @@ def main(argv: list[str]) -> None:
             described_units(doc, units, clause.score(doc.text, units)), clause.thresholds, columns
         )
         confidence = clause.rescorer.probabilities(rows)
-        present = clause.rescorer.presence(rows, confidence, len(clause.categories))
+        present = present_columns(clause, rows, confidence, options)
         words = [normalize_words(u.text) for u in units]
         for j in columns:
             category = clause.categories[j]
             gold = [gold_words(g) for g in item.labels.get(category, [])]
-            reported = present.get(j, 0.0) >= clause.rescorer.presence_threshold
+            reported = j in present
             if not gold:
                 tally["FP" if reported else "TN"] += 1
                 wrong[category] += reported

@@ -68,15 +68,16 @@ def _drift_alert(request: Request) -> dict[str, Any] | None:
     """The latest drift replay, when it raised an alert: every signed-in page shows it."""
     res = _resources(request)
     monitor = DriftMonitor(res.sessions, res.settings.drift.max_drop)
-    run = monitor.latest_alert()
-    if run is None:
+    alert = monitor.latest_alert()
+    if alert is None:
         return None
+    run = alert.run
     fell = {k: v for k, v in json.loads(run.drops).items() if v > res.settings.drift.max_drop}
     return {
         "when": run.created_at,
         "drops": fell,
         "sample": run.sample,
-        "models_changed": monitor.model_change_of(run),
+        "models_changed": alert.model_change,
     }
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from app.errors import ConfigurationError
 from app.evaluation.metrics import EvalMetrics
@@ -118,6 +119,15 @@ def model_change(before: list[dict[str, str | None]], after: list[dict[str, str 
     return ", ".join(f"{k} {old.get(k)} -> {new.get(k)}" for k in new if old.get(k) != new.get(k))
 
 
+@dataclass(frozen=True)
+class DriftAlert:
+    """A replay that fell too far, and what changed in the trained models since its baseline
+    ("" when nothing did, or either run does not say)."""
+
+    run: DriftRun
+    model_change: str
+
+
 class DriftMonitor:
     """Stores baselines and replays, and says when a replay fell too far."""
 
@@ -134,24 +144,23 @@ class DriftMonitor:
                 .order_by(DriftRun.created_at.desc())
             ).first()
 
-    def latest_alert(self) -> DriftRun | None:
-        """The latest replay of any sample, if it raised an alert."""
+    def latest_alert(self) -> DriftAlert | None:
+        """The latest replay of any sample, if it raised an alert, with what changed in the
+        trained models since its baseline: one query (every signed-in page asks)."""
+        base = aliased(DriftRun)
         with self.sessions() as session:
-            last = session.scalars(
-                select(DriftRun)
+            row = session.execute(
+                select(DriftRun, base.models)
+                .outerjoin(base, base.id == DriftRun.baseline_id)
                 .where(DriftRun.kind == "replay")
                 .order_by(DriftRun.created_at.desc())
+                .limit(1)
             ).first()
-        return last if last is not None and last.alert else None
-
-    def model_change_of(self, run: DriftRun) -> str:
-        """What changed in the trained models between a replay and its baseline, in words
-        ("" when nothing did, or either run does not say)."""
-        with self.sessions() as session:
-            base = session.get(DriftRun, run.baseline_id) if run.baseline_id else None
-        if base is None:
-            return ""
-        return model_change(json.loads(base.models), json.loads(run.models))
+        if row is None or not row[0].alert:
+            return None
+        run, base_models = row
+        before = json.loads(base_models) if base_models else []
+        return DriftAlert(run, model_change(before, json.loads(run.models)))
 
     def record(
         self,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from app.config import ExtractionSettings
 from app.extraction.clause_model import ClauseModel, Unit, UnitScores
 from app.extraction.phrase_model import PhraseModel
-from app.extraction.rescoring import DocumentUnits, candidate_rows
+from app.extraction.rescoring import CandidateRows, DocumentUnits, candidate_rows
 from app.ingestion.segment import sentence_spans
 from app.ingestion.types import ExtractedText
 
@@ -108,6 +109,19 @@ def described_units(doc: ExtractedText, units: list[Unit], scores: UnitScores) -
     )
 
 
+def present_columns(
+    model: ClauseModel,
+    rows: CandidateRows,
+    confidence: npt.NDArray[np.float64],
+    options: ExtractionSettings,
+) -> set[int]:
+    """The category columns the presence model finds in the contract: those whose probability
+    reaches the presence threshold (scaled by `threshold_scale`)."""
+    presence = model.rescorer.presence(rows, confidence, len(model.categories))
+    present_at = model.rescorer.presence_threshold * options.threshold_scale
+    return {j for j, p in presence.items() if p >= present_at}
+
+
 def clause_candidates(
     doc: ExtractedText, model: ClauseModel, skip: frozenset[str], options: ExtractionSettings
 ) -> Candidates:
@@ -125,8 +139,7 @@ def clause_candidates(
     described = described_units(doc, units, model.score(doc.text, units))
     rows = candidate_rows(described, model.thresholds, columns)
     confidence = model.rescorer.probabilities(rows)
-    presence = model.rescorer.presence(rows, confidence, len(model.categories))
-    present_at = model.rescorer.presence_threshold * options.threshold_scale
+    present = present_columns(model, rows, confidence, options)
     clause = model.rescorer.clause_threshold * options.threshold_scale
     for j in columns:
         mine = np.flatnonzero(rows.columns == j)
@@ -134,7 +147,7 @@ def clause_candidates(
             continue
         order = mine[np.argsort(-confidence[mine], kind="stable")]
         chosen = []
-        if presence[j] >= present_at:
+        if j in present:
             chosen = [int(rows.units[order[0]])]
             chosen += [int(rows.units[k]) for k in order[1:] if confidence[k] >= clause]
         chosen = chosen[: options.max_clauses_per_category]

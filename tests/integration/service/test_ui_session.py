@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from app.api.main import create_app
 from app.config import Settings
+from app.evaluation.drift import DriftMonitor
 from app.storage.db import transaction
 from app.storage.migrate import open_database
 from app.storage.models import ApiKey
@@ -67,3 +68,20 @@ def test_revoking_the_key_ends_its_sessions(
         session.execute(update(ApiKey).values(revoked_at=ApiKey.created_at))
     assert client.get("/ui/documents", follow_redirects=False).headers["location"] == "/ui/login"
     assert client.get("/api/v1/documents").status_code == 401
+
+
+def test_the_drift_banner_names_the_models_that_changed_since_the_baseline(
+    service: tuple[TestClient, Workspaces, str], tmp_path: Path
+) -> None:
+    client, _workspaces, key = service
+    monitor = DriftMonitor(open_database(Settings(data_dir=tmp_path))[1])
+    headline = {"clause_f1": 0.6, "presence_f1": 0.8, "aupr": 0.5, "precision_at_80_recall": 0.3}
+    old = [{"clause_model": "aaaaaaaaaaaa", "phrase_model": "pppppppppppp", "encoder": "e1"}]
+    monitor.record("samples:abc", headline, models=old)
+    new = [{**old[0], "clause_model": "bbbbbbbbbbbb"}]
+    monitor.record("samples:abc", {**headline, "aupr": 0.4}, models=new)
+    client.post("/ui/login", data={"key": key})
+    page = client.get("/ui/documents").text
+    assert "Quality drift" in page and "aupr" in page
+    assert "trained models changed" in page
+    assert "clause_model aaaaaaaaaaaa -&gt; bbbbbbbbbbbb" in page
