@@ -76,7 +76,9 @@ def test_the_drift_banner_names_the_models_that_changed_since_the_baseline(
     client, _workspaces, key = service
     monitor = DriftMonitor(open_database(Settings(data_dir=tmp_path))[1])
     headline = {"clause_f1": 0.6, "presence_f1": 0.8, "aupr": 0.5, "precision_at_80_recall": 0.3}
-    old = [{"clause_model": "aaaaaaaaaaaa", "phrase_model": "pppppppppppp", "encoder": "e1"}]
+    old: list[dict[str, str | None]] = [
+        {"clause_model": "aaaaaaaaaaaa", "phrase_model": "pppppppppppp", "encoder": "e1"}
+    ]
     monitor.record("samples:abc", headline, models=old)
     new = [{**old[0], "clause_model": "bbbbbbbbbbbb"}]
     monitor.record("samples:abc", {**headline, "aupr": 0.4}, models=new)
