@@ -11,7 +11,6 @@ encoder did not help out of fold, its weight is 0. Trained on CUAD train only (s
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from app.errors import ConfigurationError
-from app.extraction import shipped_folder
+from app.extraction import read_model_files, write_model_files
 from app.extraction.features import unit_features
 from app.extraction.rescoring import Rescorer
 
@@ -155,7 +154,6 @@ class ClauseModel:
                 target.mkdir(exist_ok=True)
                 for name in self.encoder.files:
                     shutil.copyfile(self.encoder.folder / name, target / name)
-        np.savez_compressed(folder / f"{MODEL_BASENAME}.npz", **arrays)  # type: ignore[arg-type]
         vocab = sorted(self.vectorizer.vocabulary_.items(), key=lambda kv: kv[1])
         payload: dict[str, Any] = {
             "categories": list(self.categories),
@@ -163,19 +161,12 @@ class ClauseModel:
         }
         payload["rescorer"] = self.rescorer.settings()
         payload["meta"] = self.meta
-        (folder / f"{MODEL_BASENAME}.json").write_text(json.dumps(payload), encoding="utf-8")
+        write_model_files(folder, MODEL_BASENAME, arrays, payload)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ClauseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
-        base = folder or shipped_folder()
-        try:
-            arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
-            payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigurationError(
-                f"clause model not found in {base}; run `lexcrew train-models`"
-            ) from exc
+        base, arrays, payload = read_model_files(folder, MODEL_BASENAME, "clause model")
         if "rescorer" not in payload or not Rescorer.saved_in(arrays):
             raise ConfigurationError(
                 f"the clause model in {base} predates the tree rescorer and presence model; "

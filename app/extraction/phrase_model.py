@@ -11,7 +11,6 @@ clause model.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import CountVectorizer
 
-from app.errors import ConfigurationError
-from app.extraction import shipped_folder
+from app.extraction import read_model_files, write_model_files
 from app.extraction.phrases import GENERATORS, NamedPlaces, Phrase, distinct_phrases
 from app.extraction.trees import TreeEnsemble
 
@@ -203,7 +201,6 @@ class PhraseModel:
             second = self.models[name].second
             if second is not None:
                 arrays.update(second.arrays(f"second{i}_"))
-        np.savez_compressed(folder / f"{MODEL_BASENAME}.npz", **arrays)  # type: ignore[arg-type]
         # A loaded model has its vocabulary as a parameter; a freshly fitted one as vocabulary_.
         mapping = getattr(self.vectorizer, "vocabulary_", None) or self.vectorizer.vocabulary
         vocab = sorted(mapping.items(), key=lambda kv: kv[1])
@@ -222,19 +219,12 @@ class PhraseModel:
             "order": names,
             "meta": self.meta,
         }
-        (folder / f"{MODEL_BASENAME}.json").write_text(json.dumps(payload), encoding="utf-8")
+        write_model_files(folder, MODEL_BASENAME, arrays, payload)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> PhraseModel:
         """Load the model from `folder`, by default the one shipped with the package."""
-        base = folder or shipped_folder()
-        try:
-            arrays = dict(np.load(base / f"{MODEL_BASENAME}.npz"))
-            payload = json.loads((base / f"{MODEL_BASENAME}.json").read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigurationError(
-                f"phrase model not found in {base}; run `lexcrew train-models`"
-            ) from exc
+        _base, arrays, payload = read_model_files(folder, MODEL_BASENAME, "phrase model")
         vectorizer = CountVectorizer(
             vocabulary={w: i for i, w in enumerate(payload["vocabulary"])}, **VECTORIZER_PARAMS
         )

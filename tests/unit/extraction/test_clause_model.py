@@ -42,6 +42,19 @@ def test_save_and_load_give_the_same_scores(tmp_path) -> None:  # type: ignore[n
     assert again.rescorer.settings() == model.rescorer.settings()
 
 
+def test_a_folder_without_the_models_names_what_is_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.extraction.phrase_model import PhraseModel
+
+    with pytest.raises(ConfigurationError, match=r"clause model not found in .*train-models"):
+        ClauseModel.load(tmp_path)
+    with pytest.raises(ConfigurationError, match=r"phrase model not found in .*train-models"):
+        PhraseModel.load(tmp_path)
+    ClauseModel.load().save(tmp_path)
+    (tmp_path / "clause_model.json").unlink()  # the arrays alone are not a model
+    with pytest.raises(ConfigurationError, match="clause model not found"):
+        ClauseModel.load(tmp_path)
+
+
 def test_a_model_without_the_rescorer_asks_for_retraining(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
