@@ -30,9 +30,10 @@ from dataclasses import dataclass, replace
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import BinaryIO, Literal, Self, TypeAlias, cast
+from typing import BinaryIO, Literal, TypeAlias, cast
 from urllib.parse import urlsplit
+
+from tests.support.lifecycle import StartedInWith
 
 LOOPBACK = "127.0.0.1"
 SHUTDOWN_JOIN_S = 5.0
@@ -404,7 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away (e.g. its read timed out)
 
 
-class FaultProxy:
+class FaultProxy(StartedInWith):
     """A threaded reverse proxy on loopback that injects queued faults and logs requests."""
 
     def __init__(
@@ -415,18 +416,6 @@ class FaultProxy:
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self) -> None:
         """Bind the listening socket and serve on a daemon thread."""

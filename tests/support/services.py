@@ -28,9 +28,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from urllib.parse import quote
+
+from tests.support.lifecycle import StartedInWith
 
 START_TIMEOUT_S = 30.0
 INITDB_TIMEOUT_S = 120.0
@@ -183,7 +184,7 @@ def _redis_pong(port: int, password: str | None, timeout: float = 1.0) -> bool:
     return data.split(b"\r\n")[replies - 1] == b"+PONG"
 
 
-class RedisServer:
+class RedisServer(StartedInWith):
     """A throwaway ``redis-server`` on 127.0.0.1 with its data in ``workdir``.
 
     The port is chosen once and kept across restarts, so ``url`` stays valid. With
@@ -313,18 +314,6 @@ class RedisServer:
         self.stop()
         _LIVE.discard(self)
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # --- PostgreSQL -----------------------------------------------------------------------
 
@@ -354,7 +343,7 @@ def find_postgres_bindir(explicit: Path | None = None) -> Path:
     raise _missing("PostgreSQL server binaries (initdb, postgres)", "postgresql")
 
 
-class PostgresServer:
+class PostgresServer(StartedInWith):
     """A throwaway PostgreSQL cluster: trust auth, UTF8, unix socket plus 127.0.0.1.
 
     ``url`` points at a database created on first start; ``create_database`` makes more,
@@ -574,15 +563,3 @@ class PostgresServer:
         self._private_dirs.clear()
         self._root = self._socket_dir = None
         _LIVE.discard(self)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
