@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import threading
 import time
 from collections.abc import Collection
@@ -15,6 +16,42 @@ from app.errors import ModelUnavailableError
 from app.gateway.llamacpp_sampling import grammar_last_sampler
 from app.gateway.prompt_format import to_completion_prompt
 from app.gateway.types import Completion, CompletionRequest
+
+log = logging.getLogger("lexcrew.llamacpp")
+
+# ggml_log_level of the llama.cpp that llama-cpp-python 0.3 bundles: 1 debug, 2 info, 3 warn,
+# 4 error, 5 continues the previous message. llama-cpp-python's own callback reads an older
+# numbering (2 warn, 3 error, 4 debug), so it printed llama.cpp's warnings to stderr as errors
+# (a worker logged 18 "cannot use buft 'CPU_REPACK'" lines for the LoRA at every start) and
+# dropped its errors. llama.cpp's info, its model-file notes and that LoRA note are not for the
+# operator; its errors are. Warnings go to INFO: none seen here asks anything of a user.
+_GGML_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.ERROR}
+_GGML_CONTINUE = 5
+
+
+class _LlamaLog:
+    """llama.cpp's messages, on the `lexcrew.llamacpp` logger at their own levels."""
+
+    def __init__(self) -> None:
+        self.last = logging.DEBUG
+
+    def __call__(self, level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+        if level != _GGML_CONTINUE:
+            self.last = _GGML_LEVELS.get(level, logging.DEBUG)
+        message = text.decode("utf-8", "replace").strip()
+        if message and log.isEnabledFor(self.last):
+            log.log(self.last, "llama.cpp: %s", message)
+
+
+@functools.cache
+def route_llama_logs() -> Any:
+    """Send llama.cpp's log to `lexcrew.llamacpp` instead of llama-cpp-python's stderr printer
+    (for the whole process; returns the C callback, which must stay referenced)."""
+    import llama_cpp
+
+    callback = llama_cpp.llama_log_callback(_LlamaLog())
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+    return callback
 
 
 def gbnf_for_schema(schema: str) -> str:
@@ -77,6 +114,7 @@ class LlamaCppModel:
                 "model; rebuild it without them: `make clean` then `make run` (the Makefile "
                 "sets the compiler flags)"
             )
+        route_llama_logs()
         try:
             self._llama = llama_class()(
                 model_path=str(gguf),

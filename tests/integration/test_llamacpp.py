@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import ctypes
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
-from app.gateway.llamacpp import LlamaCppModel
+from app.config import Settings
+from app.finetune.registry import packaged_adapter
+from app.gateway.llamacpp import LlamaCppModel, _LlamaLog
+from app.gateway.model_files import ensure_gguf
 from app.gateway.types import CompletionRequest, Message
 from app.review.crew_plan import VerdictAnswer
 from tests.support.gateway import bound, gateway_settings, make_gateway, open_sessions
@@ -40,3 +45,33 @@ def test_an_over_long_prompt_is_cut_to_fit_the_context(llama: LlamaCppModel) -> 
     )
     completion = llama.complete(request)
     assert completion.prompt_tokens < 4096
+
+
+def test_llama_cpp_speaks_through_the_log_at_its_own_levels(
+    settings: Settings, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Loading the model and the shipped LoRA prints nothing to stderr (llama-cpp-python's own
+    printer showed llama.cpp's warnings as errors there); the messages reach the
+    `lexcrew.llamacpp` logger, none of them a warning on a healthy load."""
+    caplog.set_level(logging.DEBUG, logger="lexcrew.llamacpp")
+    adapter = packaged_adapter()
+    assert adapter is not None
+    tuned = settings.model.model_copy(update={"lora_path": adapter})
+    LlamaCppModel(ensure_gguf(settings), tuned)
+    assert "llama" not in capfd.readouterr().err
+    said = [r for r in caplog.records if r.name == "lexcrew.llamacpp"]
+    assert any("lora" in r.getMessage().lower() for r in said)
+    assert all(r.levelno < logging.WARNING for r in said)
+
+
+def test_llama_cpp_levels_follow_the_bundled_numbering(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="lexcrew.llamacpp")
+    route = _LlamaLog()
+    for level, text in ((4, b"failed to load"), (5, b" ...details\n"), (3, b"a note"), (2, b"")):
+        route(level, text, ctypes.c_void_p(0))
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "lexcrew.llamacpp"]
+    assert said == [
+        (logging.ERROR, "llama.cpp: failed to load"),
+        (logging.ERROR, "llama.cpp: ...details"),  # a continuation keeps the level before it
+        (logging.INFO, "llama.cpp: a note"),
+    ]
