@@ -60,8 +60,11 @@ def test_llama_cpp_speaks_through_the_log_at_its_own_levels(
     LlamaCppModel(ensure_gguf(settings), tuned)
     assert "llama" not in capfd.readouterr().err
     said = [r for r in caplog.records if r.name == "lexcrew.llamacpp"]
-    assert any("lora" in r.getMessage().lower() for r in said)
+    shown = [r.getMessage() for r in said if r.levelno >= logging.INFO]
+    assert f"llama.cpp: LoRA adapter {adapter.name} loaded" in shown
     assert all(r.levelno < logging.WARNING for r in said)
+    # The tensor-by-tensor notes of the LoRA's load stay at DEBUG.
+    assert not any("llama_adapter_lora_init_impl" in m for m in shown)
 
 
 def test_llama_cpp_levels_follow_the_bundled_numbering(caplog: pytest.LogCaptureFixture) -> None:
@@ -74,4 +77,14 @@ def test_llama_cpp_levels_follow_the_bundled_numbering(caplog: pytest.LogCapture
         (logging.ERROR, "llama.cpp: failed to load"),
         (logging.ERROR, "llama.cpp: ...details"),  # a continuation keeps the level before it
         (logging.INFO, "llama.cpp: a note"),
+    ]
+    caplog.clear()
+    route.quiet = True
+    for level, text in ((3, b"a note"), (5, b" more"), (4, b"failed")):
+        route(level, text, ctypes.c_void_p(0))
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "lexcrew.llamacpp"]
+    assert said == [
+        (logging.DEBUG, "llama.cpp: a note"),
+        (logging.DEBUG, "llama.cpp: more"),
+        (logging.ERROR, "llama.cpp: failed"),  # errors are never quieted
     ]
