@@ -305,6 +305,44 @@ def lora_tensors(model: UnitClassifier) -> dict[str, torch.Tensor]:
     }
 
 
+def run_key(data_sha: str, config: EncoderConfig, units: int) -> str:
+    """What the out-of-fold logits of a run depend on: the units, their count and the config."""
+    return hashlib.sha256(json.dumps([data_sha, asdict(config), units]).encode()).hexdigest()
+
+
+def read_oof(
+    out: Path, key: str, shape: tuple[int, int], folds: int
+) -> tuple[np.ndarray, list[bool]]:
+    """The out-of-fold logits and the folds done so far of an earlier call of the same run
+    (zeros and none when there is none); refuses those of another run."""
+    path = out / OOF
+    if not path.exists():
+        return np.zeros(shape, dtype=np.float32), [False] * folds
+    with np.load(path) as saved:
+        if "key" not in saved or str(saved["key"]) != key:
+            raise SystemExit(f"{path} was written for other units or another config")
+        return saved["logits"].astype(np.float32), [bool(d) for d in saved["folds_done"]]
+
+
+def write_oof(out: Path, key: str, oof: np.ndarray, done: list[bool]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out / OOF, logits=oof.astype(np.float16), folds_done=np.asarray(done), key=np.asarray(key)
+    )
+
+
+def folds_of_part(part: str, folds: int) -> list[int]:
+    """The folds a `--part` trains: all of them, one ("fold:K"), or none ("final")."""
+    if part == "all":
+        return list(range(folds))
+    if part == "final":
+        return []
+    fold = part.removeprefix("fold:")
+    if part.startswith("fold:") and fold.isdigit() and int(fold) < folds:
+        return [int(fold)]
+    raise SystemExit(f"--part {part}: all, final, or fold:K with K from 0 to {folds - 1}")
+
+
 def fit(
     data: Path,
     base: Path,
@@ -312,8 +350,15 @@ def fit(
     config: EncoderConfig,
     limit: int = 0,
     log: Any = print,
-) -> dict[str, Any]:
-    """Out-of-fold logits, then the model on all units; returns the manifest."""
+    part: str = "all",
+) -> dict[str, Any] | None:
+    """Out-of-fold logits, then the model on all units; returns the manifest.
+
+    `part` splits the work across calls, for a machine that limits how long one may run:
+    "fold:K" trains fold K alone and adds its logits to `out/oof.npz`; "final" trains the
+    all-units model and writes the manifest once every fold is there; "all" does everything.
+    Each model is seeded the same way in either case, so the parts give what one call gives.
+    """
     from safetensors.torch import save_file
     from transformers import AutoTokenizer
 
@@ -325,34 +370,43 @@ def fit(
     texts, labels, groups, categories = read_units(data)
     if limit:
         texts, labels, groups = texts[:limit], labels[:limit], groups[:limit]
+    data_sha = file_sha(data)
+    key = run_key(data_sha, config, len(texts))
+    folds = folds_of_part(part, config.folds)
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     ids = tokenize(tokenizer, texts, config.max_tokens)
     log(f"{len(ids)} units, {int(labels.any(1).sum())} positive, device {device}")
-    oof = np.zeros(labels.shape, dtype=np.float32)
+    oof, done = np.zeros(labels.shape, dtype=np.float32), [False] * config.folds
+    if part != "all":
+        oof, done = read_oof(out, key, labels.shape, config.folds)
     fold_of = groups % config.folds
-    for fold in range(config.folds):
+    for fold in folds:
         rows = [int(i) for i in np.flatnonzero(fold_of != fold)]
         held = [int(i) for i in np.flatnonzero(fold_of == fold)]
         log(f"fold {fold + 1}/{config.folds}: {len(rows)} units to train, {len(held)} held out")
         model = build_classifier(base, len(categories), config)
         train(model, ids, labels, rows, config, device, log)
         oof[held] = predict(model, ids, held, device, 256)
-        out.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(out / OOF, logits=oof.astype(np.float16))  # kept if cut short
+        done[fold] = True
+        write_oof(out, key, oof, done)  # kept if a later part is cut short
+    if part.startswith("fold:"):
+        return None
+    if not all(done):
+        missing = ", ".join(f"fold:{k}" for k, d in enumerate(done) if not d)
+        raise SystemExit(f"{out / OOF} lacks {missing}; run those parts first")
     f1 = {c: round(unit_f1(oof[:, j], labels[:, j]), 4) for j, c in enumerate(categories)}
     mean = float(np.mean(list(f1.values())))
     log(f"out-of-fold unit F1, mean over categories: {mean:.4f}")
     log("all units")
     model = build_classifier(base, len(categories), config)
     train(model, ids, labels, list(range(len(ids))), config, device, log)
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / OOF, logits=oof.astype(np.float16))
+    write_oof(out, key, oof, done)
     save_file(lora_tensors(model), str(out / WEIGHTS))
     manifest: dict[str, Any] = {
         "trainer_version": TRAINER_VERSION,
         "config": asdict(config),
         "categories": categories,
-        "data_sha256": file_sha(data),
+        "data_sha256": data_sha,
         "base_sha256": weights_sha(load_base(base)),
         "units": len(ids),
         "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
@@ -361,6 +415,8 @@ def fit(
         "train_seconds": round(time.perf_counter() - started, 1),
         "license": "all-MiniLM-L6-v2 (Apache 2.0); trained on CUAD v1 (CC BY 4.0)",
     }
+    if part == "final":
+        manifest["provenance"] = "folds written by earlier calls (--part fold:K); this call's time"
     manifest["version"] = version_of(manifest)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
@@ -373,9 +429,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=0, help="first N units only (smoke runs)")
     parser.add_argument("--config", default="{}", help="JSON overrides of EncoderConfig")
+    parser.add_argument(
+        "--part",
+        default="all",
+        help="all (default); fold:K, one fold's out-of-fold logits; final, the all-units "
+        "model once every fold is done: to split the work across calls of limited length",
+    )
     args = parser.parse_args()
     config = EncoderConfig(**json.loads(args.config))
-    fit(args.data, args.base, args.out, config, args.limit, lambda m: print(m, flush=True))
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    fit(args.data, args.base, args.out, config, args.limit, log, args.part)
 
 
 if __name__ == "__main__":

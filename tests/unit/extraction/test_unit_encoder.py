@@ -119,6 +119,21 @@ def test_an_encoder_trained_on_other_base_weights_or_units_is_refused(tmp_path: 
         encoder_logits(folder, dataset, category_names())
 
 
+TINY = json.dumps({"epochs": 1, "batch_size": 8, "rank": 4, "alpha": 8})
+
+
+def _run_trainer(data: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "app" / "extraction" / "encoder_fit.py"
+    paths = ["--data", str(data), "--base", str(BASE), "--out", str(out)]
+    return subprocess.run(
+        [sys.executable, str(script), *paths, "--config", TINY, *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=data.parent,  # no `app` on the path: the script needs torch and transformers only
+    )
+
+
 def test_the_trainer_runs_as_a_script_and_writes_folds_model_and_manifest(
     tmp_path: Path,
 ) -> None:
@@ -126,16 +141,7 @@ def test_the_trainer_runs_as_a_script_and_writes_folds_model_and_manifest(
     data = tmp_path / "units.jsonl.gz"
     write_units(contracts, data)
     out = tmp_path / "out"
-    config = json.dumps({"epochs": 1, "batch_size": 8, "rank": 4, "alpha": 8})
-    script = ROOT / "app" / "extraction" / "encoder_fit.py"
-    paths = ["--data", str(data), "--base", str(BASE), "--out", str(out)]
-    done = subprocess.run(
-        [sys.executable, str(script), *paths, "--config", config],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,  # no `app` on the path: the script needs torch and transformers only
-    )
+    done = _run_trainer(data, out)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "fold 3/3" in done.stdout and "out-of-fold unit F1" in done.stdout
     manifest = json.loads((out / encoder_fit.MANIFEST).read_text())
@@ -147,3 +153,28 @@ def test_the_trainer_runs_as_a_script_and_writes_folds_model_and_manifest(
     assert logits.shape == dataset.labels.shape and np.isfinite(logits).all()
     assert np.array_equal(encoder_logits(out, dataset, category_names()), logits.astype(np.float32))
     assert UnitEncoder(out).logits(dataset.texts[:2]).shape == (2, len(category_names()))
+
+
+def test_the_trainer_split_into_parts_gives_what_one_call_gives(tmp_path: Path) -> None:
+    """For a GPU call's time limit: each fold in its own call, then the all-units model."""
+    data = tmp_path / "units.jsonl.gz"
+    write_units(_contracts(6), data)
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert _run_trainer(data, whole).returncode == 0
+    early = _run_trainer(data, parts, "--part", "final")
+    assert early.returncode != 0 and "lacks fold:0, fold:1, fold:2" in early.stderr
+    for fold in (2, 0, 1):
+        done = _run_trainer(data, parts, "--part", f"fold:{fold}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert not (parts / encoder_fit.MANIFEST).exists()
+    other = _run_trainer(data, parts, "--part", "fold:0", "--limit", "10")
+    assert other.returncode != 0 and "other units or another config" in other.stderr
+    assert _run_trainer(data, parts, "--part", "final").returncode == 0
+    with np.load(whole / encoder_fit.OOF) as one, np.load(parts / encoder_fit.OOF) as split:
+        assert np.array_equal(one["logits"], split["logits"])
+    one_manifest = json.loads((whole / encoder_fit.MANIFEST).read_text())
+    split_manifest = json.loads((parts / encoder_fit.MANIFEST).read_text())
+    assert split_manifest["version"] == one_manifest["version"]
+    assert split_manifest["cv_unit_f1"] == one_manifest["cv_unit_f1"]
+    texts = build_dataset(_contracts(6), category_names()).texts
+    assert np.allclose(UnitEncoder(whole).logits(texts), UnitEncoder(parts).logits(texts))
