@@ -29,10 +29,9 @@ from app.evaluation.metrics import gold_words, is_match, normalize_words
 from app.evaluation.runner import labelled_pdfs
 from app.extraction.clause_model import ClauseModel
 from app.extraction.phrase_model import PhraseModel
-from app.extraction.rescoring import candidate_rows
 from app.extraction.training import read_contracts
 from app.ingestion.pdf import PypdfParser, read_pdf
-from app.review.candidates import described_units, document_units, present_columns
+from app.review.candidates import score_units
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "cuad"
 EFFECTIVE_WORDING = re.compile(r"effective date|effective as of|effective (?:on|upon)", re.I)
@@ -58,14 +57,13 @@ def main(argv: list[str]) -> None:
     missed: Counter[tuple[str, str]] = Counter()
     wrong: Counter[str] = Counter()
     for item in labelled_pdfs(args.folder):
-        doc = read_pdf(item.pdf, pypdf)
-        units, _pages = document_units(doc)
-        rows = candidate_rows(
-            described_units(doc, units, clause.score(doc.text, units)), clause.thresholds, columns
+        scored = score_units(read_pdf(item.pdf, pypdf), clause, columns, options)
+        # A contract without text has no units: every gold category is missed with no match.
+        present = scored.present if scored else set()
+        candidates = (
+            list(zip(scored.rows.units, scored.rows.columns, strict=True)) if scored else []
         )
-        confidence = clause.rescorer.probabilities(rows)
-        present = present_columns(clause, rows, confidence, options)
-        words = [normalize_words(u.text) for u in units]
+        words = [normalize_words(u.text) for u in scored.units] if scored else []
         for j in columns:
             category = clause.categories[j]
             gold = [gold_words(g) for g in item.labels.get(category, [])]
@@ -77,7 +75,7 @@ def main(argv: list[str]) -> None:
             if reported:
                 tally["TP"] += 1
                 continue
-            mine = [int(u) for u, c in zip(rows.units, rows.columns, strict=True) if c == j]
+            mine = [int(u) for u, c in candidates if c == j]
             if any(is_match(words[u], g) for u in mine for g in gold):
                 why = "a candidate matches, judged absent"
             elif any(is_match(w, g) for w in words for g in gold):

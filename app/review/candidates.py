@@ -122,6 +122,32 @@ def present_columns(
     return {j for j, p in presence.items() if p >= present_at}
 
 
+@dataclass(frozen=True)
+class ScoredUnits:
+    """A contract's units, its candidate rows rescored, and the categories found present."""
+
+    units: list[Unit]
+    pages: list[int]
+    rows: CandidateRows
+    confidence: npt.NDArray[np.float64]
+    present: set[int]
+
+
+def score_units(
+    doc: ExtractedText, model: ClauseModel, columns: list[int], options: ExtractionSettings
+) -> ScoredUnits | None:
+    """Score the contract's units for the category `columns`, rescore each category's best in
+    the light of the whole document, and decide which categories are present (None: no units)."""
+    units, pages = document_units(doc)
+    if not units:
+        return None
+    described = described_units(doc, units, model.score(doc.text, units))
+    rows = candidate_rows(described, model.thresholds, columns)
+    confidence = model.rescorer.probabilities(rows)
+    present = present_columns(model, rows, confidence, options)
+    return ScoredUnits(units, pages, rows, confidence, present)
+
+
 def clause_candidates(
     doc: ExtractedText, model: ClauseModel, skip: frozenset[str], options: ExtractionSettings
 ) -> Candidates:
@@ -131,15 +157,12 @@ def clause_candidates(
     its best candidate and the others reaching the clause threshold are findings (with
     `merge_adjacent`, neighbouring ones on a page become one clause).
     """
-    units, pages = document_units(doc)
     found = Candidates([], [])
-    if not units:
-        return found
     columns = [j for j, c in enumerate(model.categories) if c not in skip]
-    described = described_units(doc, units, model.score(doc.text, units))
-    rows = candidate_rows(described, model.thresholds, columns)
-    confidence = model.rescorer.probabilities(rows)
-    present = present_columns(model, rows, confidence, options)
+    scored = score_units(doc, model, columns, options)
+    if scored is None:
+        return found
+    units, pages, rows, confidence = scored.units, scored.pages, scored.rows, scored.confidence
     clause = model.rescorer.clause_threshold * options.threshold_scale
     for j in columns:
         mine = np.flatnonzero(rows.columns == j)
@@ -147,7 +170,7 @@ def clause_candidates(
             continue
         order = mine[np.argsort(-confidence[mine], kind="stable")]
         chosen = []
-        if j in present:
+        if j in scored.present:
             chosen = [int(rows.units[order[0]])]
             chosen += [int(rows.units[k]) for k in order[1:] if confidence[k] >= clause]
         chosen = chosen[: options.max_clauses_per_category]

@@ -21,12 +21,7 @@ from app.extraction.rescoring import (
     presence_rows,
 )
 from app.ingestion.types import ExtractedText
-from app.review.candidates import (
-    described_units,
-    document_units,
-    find_candidates,
-    present_columns,
-)
+from app.review.candidates import find_candidates, present_columns, score_units
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
@@ -130,23 +125,21 @@ def test_no_possible_clauses_when_switched_off() -> None:
 
 
 def test_threshold_scale_moves_the_presence_cut_of_reviews_and_of_the_bench() -> None:
-    """A review's presence decision and the presence bench share `present_columns`; the scale
-    set in LEXCREW_EXTRACTION__THRESHOLD_SCALE moves it."""
-    text = _sample_text()
-    doc = ExtractedText.from_pages("d" * 64, "sample.pdf", [text])
+    """A review's presence decision and the presence bench share `score_units`; the scale set
+    in LEXCREW_EXTRACTION__THRESHOLD_SCALE moves it."""
+    doc = ExtractedText.from_pages("d" * 64, "sample.pdf", [_sample_text()])
     model = ClauseModel.load()
-    units, _pages = document_units(doc)
     columns = list(range(len(model.categories)))
-    rows = candidate_rows(
-        described_units(doc, units, model.score(text, units)), model.thresholds, columns
-    )
-    confidence = model.rescorer.probabilities(rows)
+    scored = score_units(doc, model, columns, ExtractionSettings())
+    assert scored is not None
+    rows, confidence = scored.rows, scored.confidence
     with_candidates = set(model.rescorer.presence(rows, confidence, len(model.categories)))
 
     def present(scale: float) -> set[int]:
         return present_columns(model, rows, confidence, ExtractionSettings(threshold_scale=scale))
 
     default, stricter = present(1.0), present(1.5)
+    assert scored.present == default
     assert stricter < default < with_candidates
     assert present(0.0) == with_candidates and present(100.0) == set()
     phrases = PhraseModel.load()
@@ -154,6 +147,8 @@ def test_threshold_scale_moves_the_presence_cut_of_reviews_and_of_the_bench() ->
     reported = {f.category for f in found.findings}
     clause_model_only = reported - set(phrases.categories)
     assert clause_model_only == {model.categories[j] for j in default} - set(phrases.categories)
+    empty = ExtractedText.from_pages("e" * 64, "empty.pdf", [""])
+    assert score_units(empty, model, columns, ExtractionSettings()) is None
 
 
 def _training_documents(n: int, seed: int) -> list[TrainingDocument]:
