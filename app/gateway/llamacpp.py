@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import logging
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,31 +23,25 @@ log = logging.getLogger("lexcrew.llamacpp")
 # 4 error, 5 continues the previous message. llama-cpp-python's own callback reads an older
 # numbering (2 warn, 3 error, 4 debug), so it printed llama.cpp's warnings to stderr as errors
 # (a worker logged 18 "cannot use buft 'CPU_REPACK'" lines for the LoRA at every start) and
-# dropped its errors. llama.cpp's info, its model-file notes and that LoRA note are not for the
-# operator; its errors are. Warnings go to INFO: none seen here asks anything of a user.
-_GGML_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.ERROR}
+# dropped its errors. Its errors are for the operator. Its warnings seen here (the LoRA's
+# tensors left out of the repacked CPU layout, one line each; the SWA cache; model-file notes)
+# ask nothing of anyone, so they go to DEBUG with its info; lexcrew says what it loaded itself.
+_GGML_ERROR = 4
 _GGML_CONTINUE = 5
 
 
 class _LlamaLog:
-    """llama.cpp's messages, on the `lexcrew.llamacpp` logger at their own levels; while
-    `quiet`, only its errors."""
+    """llama.cpp's messages on the `lexcrew.llamacpp` logger: errors as errors, the rest DEBUG."""
 
     def __init__(self) -> None:
         self.last = logging.DEBUG
-        self.quiet = False
 
     def __call__(self, level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
         if level != _GGML_CONTINUE:
-            self.last = _GGML_LEVELS.get(level, logging.DEBUG)
-            if self.quiet and self.last < logging.ERROR:
-                self.last = logging.DEBUG
+            self.last = logging.ERROR if level == _GGML_ERROR else logging.DEBUG
         message = text.decode("utf-8", "replace").strip()
         if message and log.isEnabledFor(self.last):
             log.log(self.last, "llama.cpp: %s", message)
-
-
-_LLAMA_LOG = _LlamaLog()
 
 
 @functools.cache
@@ -57,19 +50,9 @@ def route_llama_logs() -> Any:
     (for the whole process; returns the C callback, which must stay referenced)."""
     import llama_cpp
 
-    callback = llama_cpp.llama_log_callback(_LLAMA_LOG)
+    callback = llama_cpp.llama_log_callback(_LlamaLog())
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
     return callback
-
-
-@contextlib.contextmanager
-def _llama_notes_to_debug() -> Iterator[None]:
-    """llama.cpp's notes (not its errors) at DEBUG for the duration."""
-    _LLAMA_LOG.quiet = True
-    try:
-        yield
-    finally:
-        _LLAMA_LOG.quiet = False
 
 
 def gbnf_for_schema(schema: str) -> str:
@@ -152,15 +135,10 @@ class LlamaCppModel:
         """Load a GGUF LoRA onto the model (llama.cpp frees it with the model)."""
         import llama_cpp
 
-        # llama.cpp notes, tensor by tensor, each LoRA matrix it cannot put in its repacked CPU
-        # layout (18 lines for ours); one line says the adapter is on.
-        with _llama_notes_to_debug():
-            adapter = llama_cpp.llama_adapter_lora_init(
-                self._llama.model, str(path).encode("utf-8")
-            )
+        adapter = llama_cpp.llama_adapter_lora_init(self._llama.model, str(path).encode("utf-8"))
         if not adapter:
             raise ModelUnavailableError(f"cannot load LoRA adapter {path.name}")
-        log.info("llama.cpp: LoRA adapter %s loaded", path.name)
+        log.info("LoRA adapter %s loaded", path.name)
         return (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
 
     def serves_with_adapter(self, task: str) -> bool:
