@@ -204,6 +204,7 @@ class DriftMonitor:
             result = DriftResult(
                 run_id, "replay", sample, metrics, before, fell, alert, models, before_models
             )
+            change = result.model_change
             if alert:
                 log.warning(
                     "drift.alert sample=%s max_drop=%.2f drops: %s models_changed=%s%s",
@@ -211,7 +212,7 @@ class DriftMonitor:
                     self.max_drop,
                     _fmt(fell),
                     _yes_no(result.models_changed),
-                    f" ({result.model_change})" if result.model_change else "",
+                    f" ({change})" if change else "",
                 )
             else:
                 log.info("drift.ok sample=%s drops: %s", sample, _fmt(fell))

@@ -69,5 +69,5 @@ def out_of_fold(
         train, test = fold_of != fold, fold_of == fold
         members = _fits(features[train], labels[train], seed, params, seeds)
         mean[test] = TreeEnsemble.mean(members).predict_proba(features[test])
-        first[test] = TreeEnsemble.mean(members[:1]).predict_proba(features[test])
+        first[test] = members[0].predict_proba(features[test])
     return OutOfFold(mean, first)
